@@ -1,0 +1,210 @@
+/* hostfs.c - files of the host tree, read-write passthrough */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+
+#include "base/host.h"
+#include "kernel/proc.h"
+#include "kernel/vfs.h"
+#include "mm/vma.h"
+#include "mm/usercopy.h"
+
+/* read/write/iovec ops: fast path, no glibc (see struct file_ops) */
+static long hf_read(struct file *f, void *buf, size_t n, off_t off)
+{
+	if (off < 0)
+		return host_read(f->host_fd, buf, n);
+	return host_pread(f->host_fd, buf, n, off);
+}
+
+static long hf_write(struct file *f, const void *buf, size_t n, off_t off)
+{
+	if (off < 0)
+		return host_write(f->host_fd, buf, n);
+	return host_pwrite(f->host_fd, buf, n, off);
+}
+
+/* the host reads the guest's iovec array itself (EFAULT if bad) */
+static long hf_readv(struct file *f, const struct iovec *uiov, int cnt,
+		     off_t off, int flags)
+{
+	if (off < 0 && !flags)
+		return host_readv(f->host_fd, uiov, cnt);
+	return host_preadv2(f->host_fd, uiov, cnt, off < 0 ? -1 : off, flags);
+}
+
+static long hf_writev(struct file *f, const struct iovec *uiov, int cnt,
+		      off_t off, int flags)
+{
+	if (off < 0 && !flags)
+		return host_writev(f->host_fd, uiov, cnt);
+	return host_pwritev2(f->host_fd, uiov, cnt, off < 0 ? -1 : off, flags);
+}
+
+static long hf_lseek(struct file *f, off_t off, int whence)
+{
+	return host_lseek(f->host_fd, off, whence);
+}
+
+static long hf_getdents64(struct file *f, void *buf, size_t n)
+{
+	return host_getdents64(f->host_fd, buf, n);
+}
+
+static long hf_fstat(struct file *f, struct stat *kst)
+{
+	return host_fstat(f->host_fd, kst);
+}
+
+static long hf_fsync(struct file *f, bool datasync)
+{
+	return host_syscall1(datasync ? SYS_fdatasync : SYS_fsync, f->host_fd);
+}
+
+static long hf_ftruncate(struct file *f, off_t len)
+{
+	return host_syscall2(SYS_ftruncate, f->host_fd, len);
+}
+
+static long hf_setfl(struct file *f, unsigned flags)
+{
+	long r = host_fcntl(f->host_fd, F_SETFL, flags);
+
+	if (r == 0)
+		f->oflags = (f->oflags & ~(O_APPEND | O_NONBLOCK | O_DIRECT |
+					   O_NOATIME | O_ASYNC)) |
+			    flags;
+	return r;
+}
+
+/*
+ * Only ioctls whose argument layout we know go to the host; anything else
+ * is ENOTTY (Linux's answer for an ioctl the file does not support).
+ */
+static long hf_ioctl(struct file *f, unsigned long req, unsigned long arg)
+{
+	switch (req) {
+	case TCGETS:
+	case TCSETS:
+	case TCSETSW:
+	case TCSETSF:
+	case TIOCGWINSZ:
+	case TIOCSWINSZ:
+	case TCFLSH:
+	case TCXONC:
+	case TCSBRK:
+	case TCSBRKP:
+	case TIOCOUTQ:
+	case TIOCINQ: /* FIONREAD */
+	case TIOCGPTN:
+	case TIOCSPTLCK:
+	case TIOCGPTLCK:
+	case TIOCGPTPEER:
+	case TIOCEXCL:
+	case TIOCNXCL:
+	case TIOCGEXCL:
+	case FS_IOC_GETFLAGS:
+	case FS_IOC_GETVERSION:
+	case FS_IOC_FSGETXATTR:
+	case FIGETBSZ:
+	case FIONBIO:
+		/* the host reads and writes the guest's argument directly */
+		return host_ioctl(f->host_fd, req, arg);
+	case TIOCGPGRP:
+	case TIOCSPGRP:
+	case TIOCGSID: {
+		/* process groups are virtual: answer for the guest's own */
+		struct termios t;
+		struct proc *p = current_proc();
+		int id = req == TIOCGSID ? p->sid : p->pgid;
+
+		if (host_ioctl(f->host_fd, TCGETS, (unsigned long)&t) < 0)
+			return -ENOTTY;
+		if (req == TIOCSPGRP) {
+			int want;
+
+			if (copy_from_user(&want, (void *)arg, sizeof(want)))
+				return -EFAULT;
+			return want == p->pgid ? 0 : -EPERM;
+		}
+		return copy_to_user((void *)arg, &id, sizeof(id));
+	}
+	default:
+		return -ENOTTY;
+	}
+}
+
+static long hf_dpath(struct file *f, char *buf, size_t n)
+{
+	char link[64];
+	long r;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", f->host_fd);
+	r = host_readlinkat(AT_FDCWD, link, buf, n - 1);
+	if (r < 0)
+		return r;
+	if ((size_t)r >= n - 1)
+		return -ENAMETOOLONG;
+	buf[r] = '\0';
+	return r;
+}
+
+static void hf_release(struct file *f)
+{
+	vma_file_put(f->priv);
+}
+
+/*
+ * What a mapping of @f shows in /proc/<pid>/maps; made once per open file
+ * and cached in f->priv. Returns a new reference, or NULL.
+ */
+struct vma_file *hostfs_vma_file(struct file *f)
+{
+	struct vma_file *vf = __atomic_load_n((struct vma_file **)&f->priv,
+					      __ATOMIC_ACQUIRE);
+	struct vma_file *expected = NULL;
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (vf)
+		return vma_file_get(vf);
+	if (host_fstat(f->host_fd, &st) < 0)
+		return NULL;
+	if (hf_dpath(f, path, sizeof(path)) < 0)
+		snprintf(path, sizeof(path), "%s", f->path ? f->path : "");
+	vf = vma_file_new(path, st.st_dev, st.st_ino);
+	if (!vf)
+		return NULL;
+	if (!__atomic_compare_exchange_n((struct vma_file **)&f->priv,
+					 &expected, vf, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		vma_file_put(vf);
+		vf = expected;
+	}
+	return vma_file_get(vf);
+}
+
+const struct file_ops hostfs_file_ops = {
+	.release = hf_release,
+	.read = hf_read,
+	.write = hf_write,
+	.readv = hf_readv,
+	.writev = hf_writev,
+	.lseek = hf_lseek,
+	.getdents64 = hf_getdents64,
+	.fstat = hf_fstat,
+	.ioctl = hf_ioctl,
+	.fsync = hf_fsync,
+	.ftruncate = hf_ftruncate,
+	.setfl = hf_setfl,
+	.dpath = hf_dpath,
+};
+
+struct file *hostfs_wrap(int fd, unsigned oflags, const char *path)
+{
+	return file_alloc(&hostfs_file_ops, FS_HOST, oflags, fd, path);
+}

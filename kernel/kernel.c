@@ -1,0 +1,200 @@
+/* kernel.c - bringing the instance up, and the hooks around guest entry */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "base/host.h"
+#include "base/log.h"
+#include "kernel/kernel.h"
+#include "kernel/proc.h"
+#include "syscalls/syscalls.h"
+
+struct kernel_opts kopts = { .cores = 1, .rewrite = true };
+
+static struct kthread kt0;
+static int nr_kthreads;
+
+/* what junction-run inherited: the first process starts with it */
+static uint64_t initial_sigmask, initial_ignored;
+static struct rlimit initial_rlim[RLIM_NLIMITS];
+static unsigned initial_umask;
+static int64_t mono_to_real, mono_to_boot;
+
+int kernel_nr_kthreads(void)
+{
+	return nr_kthreads;
+}
+
+struct kthread *kernel_kthread(int i)
+{
+	return i == 0 ? &kt0 : NULL;
+}
+
+uint64_t kernel_now_ns(void)
+{
+	struct timespec ts;
+
+	host_clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int64_t clock_ns(int clk)
+{
+	struct timespec ts;
+
+	host_clock_gettime(clk, &ts);
+	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+uint64_t kernel_realtime_at(uint64_t mono_ns)
+{
+	return (uint64_t)((int64_t)mono_ns + mono_to_real);
+}
+
+uint64_t kernel_boottime_at(uint64_t mono_ns)
+{
+	return (uint64_t)((int64_t)mono_ns + mono_to_boot);
+}
+
+void kernel_initial_sigstate(struct proc *p)
+{
+	for (int s = 1; s <= NSIG_LINUX; s++) {
+		if (initial_ignored & (1ull << (s - 1)))
+			p->sigact[s - 1].handler = (uint64_t)SIG_IGN;
+	}
+}
+
+uint64_t kernel_initial_sigmask(void)
+{
+	return initial_sigmask;
+}
+
+struct rlimit kernel_initial_rlimit(int res)
+{
+	return initial_rlim[res];
+}
+
+unsigned kernel_initial_umask(void)
+{
+	return initial_umask;
+}
+
+/* record the dispositions and limits the guest inherits, then ours */
+static int capture_inherited(void)
+{
+	struct rlimit nofile;
+
+	host_rt_sigprocmask(SIG_SETMASK, NULL, &initial_sigmask);
+	for (int s = 1; s <= NSIG_LINUX; s++) {
+		struct {
+			void *h;
+			unsigned long f;
+			void *r;
+			uint64_t m;
+		} old;
+
+		if (s == SIGKILL || s == SIGSTOP)
+			continue;
+		if (host_rt_sigaction(s, NULL, &old) == 0 && old.h == SIG_IGN)
+			initial_ignored |= 1ull << (s - 1);
+	}
+	for (int i = 0; i < RLIM_NLIMITS; i++)
+		getrlimit(i, &initial_rlim[i]);
+	/* the guest's umask is applied by our VFS; the host's becomes 0 */
+	initial_umask = umask(0);
+
+	/* host fds of every guest process come from this one table */
+	nofile = initial_rlim[RLIMIT_NOFILE];
+	nofile.rlim_cur = nofile.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &nofile);
+
+	mono_to_real = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	mono_to_boot = clock_ns(CLOCK_BOOTTIME) - clock_ns(CLOCK_MONOTONIC);
+	return 0;
+}
+
+int kernel_init(void)
+{
+	uint64_t none = 0;
+	int r;
+
+	r = xstate_init();
+	if (r < 0) {
+		log_msg("this CPU lacks XSAVEC: cannot preserve guest vector "
+			"state");
+		return r;
+	}
+	capture_inherited();
+	r = kthread_init_self(&kt0, 0);
+	if (r < 0) {
+		log_msg("cannot set up the kernel thread: %s (Syscall User "
+			"Dispatch needs Linux >= 5.11)",
+			strerror(-r));
+		return r;
+	}
+	nr_kthreads = 1;
+	r = hostsig_init();
+	if (r < 0)
+		return r;
+	/* guest masks are virtual; ours blocks nothing (SIGSYS above all) */
+	host_rt_sigprocmask(SIG_SETMASK, &none, NULL);
+	r = rewrite_init(kopts.rewrite);
+	if (r < 0)
+		return r;
+	if (kopts.strace) {
+		r = strace_init(kopts.strace_path);
+		if (r < 0) {
+			log_msg("cannot open %s: %s", kopts.strace_path,
+				strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+int kernel_run(void)
+{
+	sched_run();
+	return proc_init_status();
+}
+
+void kernel_exit_work(struct trapframe *tf)
+{
+	struct thread *t = current_thread();
+	struct proc *p = t->proc;
+
+	if (t->fault_sig ||
+	    ((__atomic_load_n(&t->sig_pending, __ATOMIC_RELAXED) |
+	      __atomic_load_n(&p->sig_pending, __ATOMIC_RELAXED)) &
+	     ~t->sigmask))
+		sig_handle_pending(tf);
+}
+
+void kernel_fault_pending(int sig, const siginfo_t *si)
+{
+	struct thread *t = current_thread();
+
+	t->fault_sig = sig;
+	t->fault_info = *si;
+}
+
+void kernel_host_signal(int sig)
+{
+	struct proc *p = proc_find(1);
+
+	if (p)
+		sig_send(p, NULL, sig);
+}
+
+void fault_entry_c(struct trapframe *tf)
+{
+	struct uthread *u = this_uthread();
+
+	xstate_save(u);
+	tf->orig_rax = (uint64_t)-1;
+	kernel_exit_work(tf);
+	xstate_restore(u);
+}

@@ -1,0 +1,349 @@
+/* proc.c - guest processes and threads, virtual pids */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "base/host.h"
+#include "base/log.h"
+#include "kernel/kernel.h"
+#include "kernel/proc.h"
+#include "kernel/procfs.h"
+#include "kernel/vfs.h"
+
+#define PID_MAX 65536
+
+/*
+ * Virtual pids and tids share one space, as in Linux. Lock order:
+ * pid_lock, then proc.lock.
+ */
+static struct spinlock pid_lock = SPINLOCK_INIT;
+static struct {
+	struct proc *p; /* set while the pid names a process */
+	struct thread *t; /* set while the id names a live thread */
+	bool used;
+} pids[PID_MAX];
+static int last_pid;
+static struct proc *init_proc;
+static int init_status = -1;
+
+int pid_alloc(void)
+{
+	int r = -EAGAIN;
+
+	spin_lock(&pid_lock);
+	for (int i = 1; i < PID_MAX; i++) {
+		int pid = (last_pid + i) % PID_MAX;
+
+		if (pid == 0 || pids[pid].used)
+			continue;
+		pids[pid].used = true;
+		last_pid = pid;
+		r = pid;
+		break;
+	}
+	spin_unlock(&pid_lock);
+	return r;
+}
+
+void pid_free(int pid)
+{
+	spin_lock(&pid_lock);
+	pids[pid].used = false;
+	pids[pid].p = NULL;
+	pids[pid].t = NULL;
+	spin_unlock(&pid_lock);
+}
+
+struct proc *proc_find(int pid)
+{
+	struct proc *p = NULL;
+
+	if (pid <= 0 || pid >= PID_MAX)
+		return NULL;
+	spin_lock(&pid_lock);
+	if (pids[pid].p && pids[pid].p->state == PROC_RUNNING)
+		p = pids[pid].p;
+	spin_unlock(&pid_lock);
+	return p;
+}
+
+struct thread *thread_find(int tid)
+{
+	struct thread *t = NULL;
+
+	if (tid <= 0 || tid >= PID_MAX)
+		return NULL;
+	spin_lock(&pid_lock);
+	t = pids[tid].t;
+	spin_unlock(&pid_lock);
+	return t;
+}
+
+int procfs_list_pids(struct pbuf *b)
+{
+	char num[16];
+	int r = 0;
+
+	spin_lock(&pid_lock);
+	for (int pid = 1; pid < PID_MAX && !r; pid++) {
+		if (!pids[pid].p || pids[pid].p->pid != pid)
+			continue;
+		snprintf(num, sizeof(num), "%d", pid);
+		r = procfs_dir_add(b, num, 4 /* DT_DIR */, (uint64_t)pid << 16);
+	}
+	spin_unlock(&pid_lock);
+	return r;
+}
+
+int procfs_list_tids(struct proc *p, struct pbuf *b)
+{
+	struct list_node *it;
+	char num[16];
+	int r = 0;
+
+	spin_lock(&p->lock);
+	list_for_each(&p->threads, it) {
+		struct thread *t = list_entry(it, struct thread, proc_node);
+
+		snprintf(num, sizeof(num), "%d", t->tid);
+		r = procfs_dir_add(b, num, 4 /* DT_DIR */,
+				   ((uint64_t)t->tid << 16) | 1);
+		if (r)
+			break;
+	}
+	spin_unlock(&p->lock);
+	return r;
+}
+
+/* wrap host fd @fd as guest fd @fd if it is open */
+static void inherit_fd(struct proc *p, int fd)
+{
+	long fl = host_fcntl(fd, F_GETFL, 0);
+	char link[64], path[PATH_MAX];
+	struct file *f;
+	long n;
+
+	if (fl < 0)
+		return;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = host_readlinkat(AT_FDCWD, link, path, sizeof(path) - 1);
+	path[n > 0 ? n : 0] = '\0';
+	f = hostfs_wrap(fd, (unsigned)fl, path[0] == '/' ? path : NULL);
+	if (f)
+		fdtab_install_at(p->fdt, f, fd, false, 1u << 20);
+}
+
+static int init_creds(struct cred *c)
+{
+	uid_t r, e, s;
+	gid_t rg, eg, sg;
+	int n;
+
+	getresuid(&r, &e, &s);
+	getresgid(&rg, &eg, &sg);
+	c->uid = r;
+	c->euid = e;
+	c->suid = s;
+	c->fsuid = e;
+	c->gid = rg;
+	c->egid = eg;
+	c->sgid = sg;
+	c->fsgid = eg;
+	n = getgroups(0, NULL);
+	if (n > 0) {
+		c->groups = calloc((size_t)n, sizeof(uint32_t));
+		if (!c->groups)
+			return -ENOMEM;
+		n = getgroups(n, (gid_t *)c->groups);
+		c->ngroups = n > 0 ? n : 0;
+	}
+	if (e == 0)
+		c->cap_effective = c->cap_permitted = 0x1ffffffffffull;
+	return 0;
+}
+
+struct proc *proc_create_init(int *err)
+{
+	struct proc *p = calloc(1, sizeof(*p));
+	long fd;
+	int r;
+
+	if (!p) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	spin_init(&p->lock);
+	list_init(&p->threads);
+	list_init(&p->children);
+	list_init(&p->sibling);
+	p->state = PROC_RUNNING;
+	p->dumpable = true;
+	p->start_time_ns = kernel_now_ns();
+	p->pid = pid_alloc();
+	p->pgid = p->sid = p->pid;
+	for (int s = 0; s < NSIG_LINUX; s++)
+		p->sigact[s].handler = (uint64_t)SIG_DFL;
+	kernel_initial_sigstate(p);
+	for (int i = 0; i < RLIM_NLIMITS; i++)
+		p->rlim[i] = kernel_initial_rlimit(i);
+	p->fs.umask = kernel_initial_umask();
+
+	r = init_creds(&p->cred);
+	if (r < 0)
+		goto fail;
+	p->mm = malloc(sizeof(*p->mm));
+	if (!p->mm) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	r = mm_create(p->mm);
+	if (r < 0) {
+		free(p->mm);
+		p->mm = NULL;
+		goto fail;
+	}
+	p->fdt = fdtab_new();
+	if (!p->fdt) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	for (int i = 0; i < 3; i++)
+		inherit_fd(p, i);
+
+	fd = host_openat(AT_FDCWD, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd < 0) {
+		r = (int)fd;
+		goto fail;
+	}
+	if (!getcwd(p->fs.cwd_path, sizeof(p->fs.cwd_path)))
+		strcpy(p->fs.cwd_path, "/");
+	p->fs.cwd = hostfs_wrap((int)fd, O_PATH, p->fs.cwd_path);
+	if (!p->fs.cwd) {
+		host_close((int)fd);
+		r = -ENOMEM;
+		goto fail;
+	}
+	spin_lock(&pid_lock);
+	pids[p->pid].p = p;
+	spin_unlock(&pid_lock);
+	init_proc = p;
+	return p;
+fail:
+	*err = r;
+	return NULL;
+}
+
+static void thread_release(struct uthread *u)
+{
+	free((struct thread *)u);
+}
+
+struct thread *thread_create(struct proc *p, void (*fn)(void *), void *arg)
+{
+	struct thread *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	if (p->nr_threads == 0) {
+		t->tid = p->pid;
+	} else {
+		t->tid = pid_alloc();
+		if (t->tid < 0) {
+			free(t);
+			return NULL;
+		}
+	}
+	if (uthread_init(&t->ut, fn, arg) < 0) {
+		if (t->tid != p->pid)
+			pid_free(t->tid);
+		free(t);
+		return NULL;
+	}
+	t->ut.release = thread_release;
+	t->proc = p;
+	t->sigaltstack.ss_flags = SS_DISABLE;
+	memcpy(t->comm, p->comm, sizeof(t->comm));
+	spin_lock(&p->lock);
+	list_add_tail(&p->threads, &t->proc_node);
+	p->nr_threads++;
+	spin_unlock(&p->lock);
+	spin_lock(&pid_lock);
+	pids[t->tid].t = t;
+	spin_unlock(&pid_lock);
+	return t;
+}
+
+int proc_init_status(void)
+{
+	return init_status;
+}
+
+/* the shell's view of a wait status */
+static int shell_status(int status)
+{
+	if ((status & 0x7f) == 0)
+		return (status >> 8) & 0xff;
+	return 128 + (status & 0x7f);
+}
+
+/* tear down what a process owns; the caller is its last thread */
+static void proc_release_resources(struct proc *p)
+{
+	struct fdtab *fdt = p->fdt;
+	struct mm *mm = p->mm;
+
+	p->fdt = NULL;
+	fdtab_put(fdt);
+	file_put(p->fs.cwd);
+	p->fs.cwd = NULL;
+	mm_destroy(mm);
+	free(mm);
+	p->mm = NULL;
+}
+
+_Noreturn void thread_exit(int code)
+{
+	struct thread *t = current_thread();
+	struct proc *p = t->proc;
+	bool last;
+
+	(void)code;
+	spin_lock(&p->lock);
+	list_del(&t->proc_node);
+	last = --p->nr_threads == 0;
+	spin_unlock(&p->lock);
+	spin_lock(&pid_lock);
+	pids[t->tid].t = NULL;
+	spin_unlock(&pid_lock);
+	if (t->tid != p->pid)
+		pid_free(t->tid);
+	if (last) {
+		p->state = PROC_ZOMBIE;
+		proc_release_resources(p);
+		if (p == init_proc)
+			init_status = shell_status(p->exit_status);
+		/* no parent to wait for it yet: reap now */
+		pid_free(p->pid);
+		free(p->cred.groups);
+		free(p);
+	}
+	sched_exit_current();
+}
+
+_Noreturn void proc_exit_group(int status)
+{
+	struct proc *p = current_proc();
+
+	spin_lock(&p->lock);
+	if (!p->exit_group_started) {
+		p->exit_group_started = true;
+		p->exit_status = status;
+	}
+	spin_unlock(&p->lock);
+	/* single-threaded processes only so far (threads: next issue) */
+	thread_exit(0);
+}

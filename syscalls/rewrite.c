@@ -1,0 +1,537 @@
+/* rewrite.c - tier 2: turn trapped syscall sites into jumps */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "base/host.h"
+#include "base/log.h"
+#include "kernel/proc.h"
+#include "mm/mm.h"
+#include "mm/usercopy.h"
+#include "syscalls/syscalls.h"
+
+/*
+ * A site `b8 NN NN NN NN 0f 05` (mov $nr,%eax; syscall) becomes
+ * `ff 24 25 AA AA 0f 05`: jmp *ABS32, through an 8-byte slot at a low
+ * address. Slots live at 0x050f0000-0x050fffff so that the last two bytes
+ * of the jump are still `0f 05`: a thread that had already executed the
+ * mov (preempted, or interrupted by a signal, between the two old
+ * instructions), or code that jumps straight to the old syscall, executes
+ * a real `syscall` there, which traps (tier 1) and is served correctly.
+ * No other byte boundary existed inside the old site, so no thread can be
+ * stopped in the middle of the new jump. (The gVisor scheme.)
+ *
+ * The slot holds the address of a per-site stub that sets up what the
+ * syscall instruction would have: eax = nr, rcx = return address; r11 is
+ * scratch (syscall clobbers it) and carries the jump to entry_jmp.
+ */
+#define SLOT_BASE 0x050f0000ull
+#define SLOT_BYTES 0x10000ull
+#define NR_SLOTS (SLOT_BYTES / 8)
+#define STUB_SIZE 32
+
+extern char entry_jmp[];
+
+static bool enabled;
+static bool failed; /* the slot window was not available */
+static struct spinlock lock = SPINLOCK_INIT;
+static uint64_t *slots; /* at SLOT_BASE, once mapped */
+static uint8_t *stubs;
+static unsigned nr_used;
+static int mem_fd = -1; /* /proc/self/mem, to write code pages */
+
+int rewrite_init(bool enable)
+{
+	enabled = enable;
+	return 0;
+}
+
+bool rewrite_owns(uint64_t addr, uint64_t len)
+{
+	uint64_t end = addr + len;
+
+	if (!slots)
+		return false;
+	return (addr < SLOT_BASE + SLOT_BYTES && end > SLOT_BASE) ||
+	       (addr < (uint64_t)stubs + NR_SLOTS * STUB_SIZE &&
+		end > (uint64_t)stubs);
+}
+
+/* map the slot window and stub area; lock held */
+static bool setup(struct mm *mm)
+{
+	long r;
+
+	if (slots)
+		return true;
+	if (failed)
+		return false;
+	failed = true;
+	r = host_mmap((void *)SLOT_BASE, SLOT_BYTES, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (r < 0 || (uint64_t)r != SLOT_BASE) {
+		if (r >= 0)
+			host_munmap((void *)r, SLOT_BYTES);
+		return false;
+	}
+	r = host_mmap(NULL, NR_SLOTS * STUB_SIZE, PROT_READ | PROT_EXEC,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r < 0)
+		goto undo_slots;
+	stubs = (uint8_t *)r;
+	mem_fd = (int)host_openat(AT_FDCWD, "/proc/self/mem",
+				  O_RDWR | O_CLOEXEC, 0);
+	if (mem_fd < 0)
+		goto undo_stubs;
+	/* the guest sees both in its maps and may not unmap them */
+	mm_add_pinned(SLOT_BASE, SLOT_BASE + SLOT_BYTES, PROT_READ,
+		      "[junction-syscall]");
+	mm_add_pinned((uint64_t)stubs, (uint64_t)stubs + NR_SLOTS * STUB_SIZE,
+		      PROT_READ | PROT_EXEC, "[junction-syscall]");
+	mm_pin_into(mm);
+	slots = (uint64_t *)SLOT_BASE;
+	failed = false;
+	return true;
+
+undo_stubs:
+	host_munmap(stubs, NR_SLOTS * STUB_SIZE);
+	stubs = NULL;
+undo_slots:
+	host_munmap((void *)SLOT_BASE, SLOT_BYTES);
+	return false;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
+
+/*
+ * Second form, for a `syscall` not preceded by `mov $nr,%eax` (e.g.
+ * `xor %eax,%eax; syscall`): the two bytes `0f 05` become `eb rel8`, a
+ * jump into the dead NOP padding that compilers put between functions,
+ * where a 7-byte `jmp *slot` is written. Only those two bytes and the
+ * padding change: every other byte is still the original code, so a jump
+ * to any old instruction and a thread stopped at any old boundary behave
+ * as before (a thread stopped at the syscall itself takes the new jump,
+ * with eax already set). The padding must follow an unconditional ret/jmp
+ * and end at a 16-byte boundary, so it is never executed.
+ */
+#define PAD_WINDOW 128
+
+/* length of the NOP instruction at @p (of @n bytes), or 0 */
+static int nop_len(const uint8_t *p, int n)
+{
+	int i = 0;
+
+	if (n >= 1 && (p[0] == 0x90 || p[0] == 0xcc))
+		return 1;
+	while (i < n && i < 8 && (p[i] == 0x66 || p[i] == 0x2e))
+		i++; /* operand-size and cs prefixes of the long NOPs */
+	if (i + 2 > n || p[i] != 0x0f || p[i + 1] != 0x1f)
+		return i && i < n && p[i] == 0x90 ? i + 1 : 0;
+	i += 2;
+	if (i >= n)
+		return 0;
+	switch (p[i]) { /* ModRM of nopl/nopw with 0, 1 or 4 byte disp */
+	case 0x00:
+		return i + 1;
+	case 0x40:
+		return i + 3 <= n && p[i + 1] == 0 ? i + 2 : 0;
+	case 0x44:
+		return i + 3 <= n && p[i + 1] == 0 && p[i + 2] == 0 ? i + 3 : 0;
+	case 0x80:
+		return i + 5 <= n && !p[i + 1] && !p[i + 2] && !p[i + 3] &&
+				       !p[i + 4]
+			       ? i + 5
+			       : 0;
+	case 0x84:
+		return i + 6 <= n && !p[i + 1] && !p[i + 2] && !p[i + 3] &&
+				       !p[i + 4] && !p[i + 5]
+			       ? i + 6
+			       : 0;
+	default:
+		return 0;
+	}
+}
+
+/* used padding, so that two sites never share bytes; lock held */
+#define MAX_PADS 4096
+static uint64_t used_pads[MAX_PADS];
+static unsigned nr_pads;
+
+static bool pad_used(uint64_t a)
+{
+	for (unsigned i = 0; i < nr_pads; i++) {
+		if (a < used_pads[i] + 7 && used_pads[i] < a + 7)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * find_pad - 7 free bytes of padding within a rel8 jump of the syscall
+ * at @site, inside [@lo, @hi) (the mapping). @w holds the bytes of
+ * [@w0, @w0 + @wn). Returns the address or 0.
+ */
+static uint64_t find_pad(uint64_t site, const uint8_t *w, uint64_t w0, int wn)
+{
+	for (int i = 0; i < wn; i++) {
+		bool dead = w[i] == 0xc3 || w[i] == 0xcc ||
+			    (i >= 4 && w[i - 4] == 0xe9) ||
+			    (i >= 1 && w[i - 1] == 0xeb);
+		int j = i + 1, len;
+
+		if (!dead)
+			continue;
+		/* a run of NOPs right after an unconditional transfer */
+		while (j < wn && (len = nop_len(w + j, wn - j)) > 0)
+			j += len;
+		if (j >= wn || ((w0 + (uint64_t)j) & 15) || j - (i + 1) < 7)
+			continue;
+		for (int k = i + 1; k + 7 <= j; k++) {
+			uint64_t a = w0 + (uint64_t)k;
+			int64_t d = (int64_t)a - (int64_t)(site + 2);
+
+			if (d >= -128 && d <= 127 && !pad_used(a))
+				return a;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Third form, for `mov $nr,%eax` followed by a few simple instructions
+ * before the syscall (ld.so's openat, for one): the 5-byte mov becomes
+ * `jmp rel32` to a stub near the code (within 2 GiB) that executes the
+ * mov and copies of the instructions in between, then enters the kernel
+ * and returns after the syscall. Again no other byte changes. The copies
+ * must mean the same anywhere: register and non-RIP-relative memory
+ * forms of a few opcodes, none writing eax, decoded exactly up to the
+ * syscall. Each mm gets its own stub pages near its code.
+ */
+
+/* length of a relocatable instruction at @p, 0 if not one we take */
+static int reloc_len(const uint8_t *p, int n)
+{
+	int i = 0, rex = 0, mod, reg, rm, len;
+	uint8_t op;
+
+	if (n > 0 && (p[0] & 0xf0) == 0x40) {
+		rex = p[0];
+		i = 1;
+	}
+	if (i >= n)
+		return 0;
+	op = p[i++];
+	if (op >= 0xb8 && op <= 0xbf) { /* mov $imm, %reg */
+		if (op == 0xb8 && !(rex & 1))
+			return 0; /* writes eax */
+		len = i + ((rex & 8) ? 8 : 4);
+		return len <= n ? len : 0;
+	}
+	switch (op) {
+	case 0x89: case 0x8b: case 0x31: case 0x33: case 0x29: case 0x2b:
+	case 0x01: case 0x03: case 0x21: case 0x23: case 0x09: case 0x0b:
+	case 0x85: case 0x39: case 0x3b: case 0x8d: case 0xc7: case 0x83:
+	case 0x81:
+		break;
+	default:
+		return 0;
+	}
+	if (i >= n)
+		return 0;
+	mod = p[i] >> 6;
+	reg = (p[i] >> 3) & 7;
+	rm = p[i] & 7;
+	i++;
+	/* does it write eax? (reg-destination or r/m-destination forms) */
+	if ((op == 0x8b || op == 0x33 || op == 0x2b || op == 0x03 ||
+	     op == 0x23 || op == 0x0b || op == 0x8d) &&
+	    reg == 0 && !(rex & 4))
+		return 0;
+	if ((op == 0x89 || op == 0x31 || op == 0x29 || op == 0x01 ||
+	     op == 0x21 || op == 0x09 || op == 0xc7 || op == 0x83 ||
+	     op == 0x81) &&
+	    mod == 3 && rm == 0 && !(rex & 1))
+		return 0;
+	if (op == 0xc7 && reg != 0)
+		return 0;
+	if (mod != 3) {
+		if (rm == 4) { /* SIB */
+			if (i >= n)
+				return 0;
+			if (mod == 0 && (p[i] & 7) == 5)
+				i += 4; /* disp32, no base */
+			i++;
+		} else if (mod == 0 && rm == 5) {
+			return 0; /* RIP-relative: means something else there */
+		}
+		if (mod == 1)
+			i += 1;
+		else if (mod == 2)
+			i += 4;
+	}
+	if (op == 0x83)
+		i += 1;
+	else if (op == 0x81 || op == 0xc7)
+		i += 4;
+	return i <= n ? i : 0;
+}
+
+#define NEAR_STUB_BYTES (64 * 1024)
+#define NEAR_RANGE (1ull << 30) /* stay well inside rel32's reach */
+
+/* a stub slot of @size bytes within NEAR_RANGE of @site; 0 if none */
+static uint64_t near_stub(struct mm *mm, uint64_t site, size_t size)
+{
+	struct near_area *a;
+	uint64_t lo, hi, at;
+	long r;
+
+	for (a = mm->near_stubs; a; a = a->next) {
+		if (a->used + size <= NEAR_STUB_BYTES &&
+		    a->base + NEAR_STUB_BYTES < site + NEAR_RANGE &&
+		    a->base + NEAR_RANGE > site) {
+			at = a->base + a->used;
+			a->used += size;
+			return at;
+		}
+	}
+	a = malloc(sizeof(*a));
+	if (!a)
+		return 0;
+	lo = site > NEAR_RANGE + 0x10000 ? site - NEAR_RANGE : 0x10000;
+	hi = site + NEAR_RANGE;
+	/* inside the process's region if the code is: never in another's */
+	if (site >= mm->region_start && site < mm->region_end) {
+		if (lo < mm->region_start)
+			lo = mm->region_start;
+		if (hi > mm->region_end)
+			hi = mm->region_end;
+	} else if (hi > MM_REGION_BASE) {
+		hi = MM_REGION_BASE;
+	}
+	spin_lock(&mm->lock);
+	at = vma_gap_topdown(&mm->vs, NEAR_STUB_BYTES, lo, hi, 4096);
+	spin_unlock(&mm->lock);
+	r = at ? mm_mmap(mm, at, NEAR_STUB_BYTES, PROT_READ | PROT_EXEC,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1,
+			 0, NULL)
+	       : -ENOMEM;
+	if (r < 0) {
+		free(a);
+		return 0;
+	}
+	spin_lock(&mm->lock);
+	vma_set_flags(&mm->vs, at, at + NEAR_STUB_BYTES, VMA_PINNED | VMA_STUB,
+		      0);
+	mm_set_anon_name_locked(mm, at, at + NEAR_STUB_BYTES,
+				"[junction-syscall]");
+	spin_unlock(&mm->lock);
+	a->base = at;
+	a->used = size;
+	a->next = mm->near_stubs;
+	mm->near_stubs = a;
+	return at;
+}
+
+/* try the third form for the syscall at @sc; 1 if rewritten */
+static int rewrite_mov_window(struct thread *t, uint64_t sc, unsigned long nr)
+{
+	uint8_t w[40], stub[80];
+	uint64_t w0 = sc - 32, anchor = 0, near;
+	uint32_t prot, flags, imm;
+	bool file;
+	int o = 0, rel;
+
+	if (mm_query(t->proc->mm, w0, &prot, &flags, &file) < 0 ||
+	    !(prot & PROT_EXEC) || !file || (flags & VMA_SHARED))
+		return 0;
+	if (copy_from_user(w, (void *)w0, 32))
+		return 0;
+	/* the nearest `mov $nr,%eax` from which the code decodes to sc */
+	for (int p = 32 - 5 - 2; p >= 0 && !anchor; p--) {
+		int q;
+
+		memcpy(&imm, w + p + 1, 4);
+		if (w[p] != 0xb8 || imm != nr)
+			continue;
+		for (q = p + 5; q < 32;) {
+			int l = reloc_len(w + q, 32 - q);
+
+			if (!l)
+				break;
+			q += l;
+		}
+		if (q == 32)
+			anchor = w0 + (uint64_t)p;
+	}
+	if (!anchor)
+		return 0;
+	near = near_stub(t->proc->mm, sc, sizeof(stub));
+	if (!near)
+		return 0;
+	/* mov $nr,%eax and the instructions up to the syscall, verbatim */
+	memcpy(stub, w + (anchor - w0), sc - anchor);
+	o = (int)(sc - anchor);
+	stub[o++] = 0x48; /* movabs $ret, %rcx */
+	stub[o++] = 0xb9;
+	put64(stub + o, sc + 2);
+	o += 8;
+	stub[o++] = 0x49; /* movabs $entry_jmp, %r11 */
+	stub[o++] = 0xbb;
+	put64(stub + o, (uint64_t)entry_jmp);
+	o += 8;
+	stub[o++] = 0x41; /* jmp *%r11 */
+	stub[o++] = 0xff;
+	stub[o++] = 0xe3;
+	memset(stub + o, 0xcc, sizeof(stub) - (size_t)o);
+	if (host_pwrite(mem_fd, stub, sizeof(stub), (off_t)near) !=
+	    sizeof(stub))
+		return 0;
+	{
+		uint8_t jmp[5];
+
+		rel = (int)((int64_t)near - (int64_t)(anchor + 5));
+		jmp[0] = 0xe9;
+		put32(jmp + 1, (uint32_t)rel);
+		if (host_pwrite(mem_fd, jmp, 5, (off_t)anchor) != 5)
+			return 0;
+	}
+	return 1;
+}
+
+int rewrite_site(uint64_t rip, unsigned long nr)
+{
+	struct thread *t = current_thread();
+	uint8_t b[7], stub[STUB_SIZE], site[5];
+	uint8_t w[2 * PAD_WINDOW + 2];
+	uint64_t at = rip - 7, sc = rip - 2, slot_addr, stub_addr, pad = 0;
+	uint64_t w0, w1;
+	uint32_t prot, flags, imm;
+	bool file, inplace;
+	unsigned idx;
+	struct vma *v;
+
+	if (!enabled || failed || nr >= SYS_TABLE_SIZE)
+		return 0;
+	if (copy_from_user(b, (void *)at, sizeof(b)))
+		return 0;
+	if (b[5] != 0x0f || b[6] != 0x05)
+		return 0;
+	memcpy(&imm, b + 1, 4);
+	inplace = b[0] == 0xb8 && imm == nr;
+	/* only private file mappings of code: never a file shared on disk */
+	if (mm_query(t->proc->mm, sc, &prot, &flags, &file) < 0 ||
+	    !(prot & PROT_EXEC) || !file || (flags & VMA_SHARED))
+		return 0;
+	if (inplace && (mm_query(t->proc->mm, at, &prot, &flags, &file) < 0 ||
+			!(prot & PROT_EXEC) || !file || (flags & VMA_SHARED)))
+		inplace = false;
+	/*
+	 * Another thread could be fetching these bytes while they change;
+	 * the writes below are not atomic. Until threads exist (next issue)
+	 * a process has one thread and this cannot happen.
+	 */
+	if (t->proc->nr_threads != 1)
+		return 0;
+
+	spin_lock(&lock);
+	if (!setup(t->proc->mm) || nr_used == NR_SLOTS) {
+		spin_unlock(&lock);
+		return 0;
+	}
+	if (!inplace) {
+		/* the window, clipped to the mapping of the syscall */
+		spin_lock(&t->proc->mm->lock);
+		v = vma_lookup(&t->proc->mm->vs, sc);
+		w0 = sc - PAD_WINDOW;
+		w1 = sc + 2 + PAD_WINDOW;
+		if (v && w0 < v->start)
+			w0 = v->start;
+		if (v && w1 > v->end)
+			w1 = v->end;
+		spin_unlock(&t->proc->mm->lock);
+		if (!v || copy_from_user(w, (void *)w0, w1 - w0) ||
+		    !(pad = find_pad(sc, w, w0, (int)(w1 - w0))) ||
+		    nr_pads == MAX_PADS) {
+			int r = rewrite_mov_window(t, sc, nr);
+
+			spin_unlock(&lock);
+			return r;
+		}
+		used_pads[nr_pads++] = pad;
+	}
+	idx = nr_used++;
+	spin_unlock(&lock);
+
+	slot_addr = SLOT_BASE + (uint64_t)idx * 8;
+	stub_addr = (uint64_t)stubs + (uint64_t)idx * STUB_SIZE;
+
+	/* the stub: [mov $nr,%eax;] movabs $ret,%rcx; movabs $entry,%r11 */
+	memset(stub, 0xcc, sizeof(stub));
+	{
+		int o = 0;
+
+		if (inplace) {
+			stub[o++] = 0xb8;
+			put32(stub + o, (uint32_t)nr);
+			o += 4;
+		}
+		stub[o++] = 0x48;
+		stub[o++] = 0xb9;
+		put64(stub + o, rip);
+		o += 8;
+		stub[o++] = 0x49;
+		stub[o++] = 0xbb;
+		put64(stub + o, (uint64_t)entry_jmp);
+		o += 8;
+		stub[o++] = 0x41; /* jmp *%r11 */
+		stub[o++] = 0xff;
+		stub[o++] = 0xe3;
+	}
+	if (host_pwrite(mem_fd, stub, sizeof(stub), (off_t)stub_addr) !=
+	    sizeof(stub))
+		return 0;
+	slots[idx] = stub_addr;
+
+	site[0] = 0xff; /* jmp *abs32: ff 24 25 disp32 */
+	site[1] = 0x24;
+	site[2] = 0x25;
+	site[3] = (uint8_t)slot_addr;
+	site[4] = (uint8_t)(slot_addr >> 8);
+	if (inplace) {
+		/* bytes 5 and 6 (the address's top half, 0x050f) stay 0f 05 */
+		if (host_pwrite(mem_fd, site, 5, (off_t)at) != 5)
+			return 0;
+		return 1;
+	}
+	{
+		uint8_t full[7], jmp8[2];
+
+		memcpy(full, site, 5);
+		full[5] = (uint8_t)(slot_addr >> 16);
+		full[6] = (uint8_t)(slot_addr >> 24);
+		jmp8[0] = 0xeb;
+		jmp8[1] = (uint8_t)(int8_t)((int64_t)pad - (int64_t)(sc + 2));
+		/* the padding first: nothing runs it until the jump exists */
+		if (host_pwrite(mem_fd, full, 7, (off_t)pad) != 7 ||
+		    host_pwrite(mem_fd, jmp8, 2, (off_t)sc) != 2)
+			return 0;
+	}
+	return 1;
+}
+
+unsigned rewrite_nr_sites(void)
+{
+	return nr_used;
+}

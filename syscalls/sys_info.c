@@ -1,0 +1,156 @@
+/* sys_info.c - uname, sysinfo, getrandom, rlimits, resource usage */
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/sysinfo.h>
+#include <sys/times.h>
+#include <sys/utsname.h>
+
+#include "base/host.h"
+#include "kernel/kernel.h"
+#include "kernel/proc.h"
+#include "mm/usercopy.h"
+#include "syscalls/syscalls.h"
+
+SYSCALL_DEFINE1(uname, struct utsname __user *, buf)
+{
+	struct utsname u;
+	long r = host_syscall1(SYS_uname, &u);
+
+	if (r < 0)
+		return r;
+	return copy_to_user(buf, &u, sizeof(u));
+}
+
+SYSCALL_DEFINE1(sysinfo, struct sysinfo __user *, buf)
+{
+	struct sysinfo si;
+	long r = host_syscall1(SYS_sysinfo, &si);
+
+	if (r < 0)
+		return r;
+	return copy_to_user(buf, &si, sizeof(si));
+}
+
+/* fast path: the host writes the guest's buffer itself */
+SYSCALL_DEFINE3(getrandom, void __user *, buf, size_t, n, unsigned, flags)
+{
+	if (flags & ~(GRND_NONBLOCK | GRND_RANDOM | 0x4 /* GRND_INSECURE */))
+		return -EINVAL;
+	if ((flags & 0x4) && (flags & GRND_RANDOM))
+		return -EINVAL;
+	return host_getrandom(buf, n, flags);
+}
+
+static long get_rlimit(struct proc *p, unsigned res, struct rlimit *out)
+{
+	if (res >= RLIM_NLIMITS)
+		return -EINVAL;
+	*out = p->rlim[res];
+	return 0;
+}
+
+static long set_rlimit(struct proc *p, unsigned res, const struct rlimit *nl)
+{
+	struct rlimit *cur;
+
+	if (res >= RLIM_NLIMITS)
+		return -EINVAL;
+	if (nl->rlim_cur > nl->rlim_max)
+		return -EINVAL;
+	cur = &p->rlim[res];
+	if (nl->rlim_max > cur->rlim_max && p->cred.euid != 0)
+		return -EPERM;
+	if (res == RLIMIT_NOFILE && nl->rlim_max > (1u << 20))
+		return -EPERM; /* above fs.nr_open, as Linux */
+	*cur = *nl;
+	return 0;
+}
+
+SYSCALL_DEFINE2(getrlimit, unsigned, res, struct rlimit __user *, ulim)
+{
+	struct rlimit l;
+	long r = get_rlimit(current_proc(), res, &l);
+
+	return r < 0 ? r : copy_to_user(ulim, &l, sizeof(l));
+}
+
+SYSCALL_DEFINE2(setrlimit, unsigned, res, const struct rlimit __user *, ulim)
+{
+	struct rlimit l;
+
+	if (copy_from_user(&l, ulim, sizeof(l)))
+		return -EFAULT;
+	return set_rlimit(current_proc(), res, &l);
+}
+
+SYSCALL_DEFINE4(prlimit64, int, pid, unsigned, res,
+		const struct rlimit __user *, unew, struct rlimit __user *, uold)
+{
+	struct proc *p = pid ? proc_find(pid) : current_proc();
+	struct rlimit nl, ol;
+	long r;
+
+	if (!p)
+		return -ESRCH;
+	if (res >= RLIM_NLIMITS)
+		return -EINVAL;
+	if (unew && copy_from_user(&nl, unew, sizeof(nl)))
+		return -EFAULT;
+	get_rlimit(p, res, &ol);
+	if (unew) {
+		r = set_rlimit(p, res, &nl);
+		if (r < 0)
+			return r;
+	}
+	if (uold && copy_to_user(uold, &ol, sizeof(ol)))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * Resource usage: the instance's host usage stands for the process and
+ * thread until per-uthread accounting exists (next issue, README).
+ */
+SYSCALL_DEFINE2(getrusage, int, who, struct rusage __user *, uru)
+{
+	struct rusage ru;
+	long r;
+
+	switch (who) {
+	case RUSAGE_SELF:
+	case RUSAGE_THREAD:
+		r = host_syscall2(SYS_getrusage, who, &ru);
+		if (r < 0)
+			return r;
+		break;
+	case RUSAGE_CHILDREN:
+		memset(&ru, 0, sizeof(ru));
+		break;
+	default:
+		return -EINVAL;
+	}
+	return copy_to_user(uru, &ru, sizeof(ru));
+}
+
+SYSCALL_DEFINE1(times, struct tms __user *, ubuf)
+{
+	struct tms t;
+	long r = host_syscall1(SYS_times, &t);
+
+	if (ubuf) {
+		t.tms_cutime = t.tms_cstime = 0;
+		if (copy_to_user(ubuf, &t, sizeof(t)))
+			return -EFAULT;
+	}
+	return r;
+}
+
+SYSCALL_DEFINE3(syslog, int, type, char __user *, buf, int, len)
+{
+	(void)buf;
+	(void)len;
+	/* SYSLOG_ACTION_SIZE_BUFFER is harmless; reading the host's log is not */
+	return type == 10 ? 1 << 17 : -EPERM;
+}

@@ -1,0 +1,694 @@
+/* sys_proc.c - process and thread identity, exit, exec, scheduling knobs */
+#include <asm/prctl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <linux/prctl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include "base/host.h"
+#include "kernel/exec.h"
+#include "kernel/kernel.h"
+#include "kernel/proc.h"
+#include "kernel/vfs.h"
+#include "loader/loader.h"
+#include "mm/usercopy.h"
+#include "syscalls/syscalls.h"
+
+#define TASK_SIZE 0x7ffffffff000ull
+
+SYSCALL_DEFINE0(getpid)
+{
+	return current_proc()->pid;
+}
+
+SYSCALL_DEFINE0(gettid)
+{
+	return current_thread()->tid;
+}
+
+SYSCALL_DEFINE0(getppid)
+{
+	struct proc *p = current_proc();
+
+	return p->parent ? p->parent->pid : 0;
+}
+
+SYSCALL_DEFINE1(exit, int, code)
+{
+	struct proc *p = current_proc();
+
+	/* the last thread's exit ends the process with its code */
+	if (p->nr_threads == 1)
+		proc_exit_group((code & 0xff) << 8);
+	thread_exit(code);
+}
+
+SYSCALL_DEFINE1(exit_group, int, code)
+{
+	proc_exit_group((code & 0xff) << 8);
+}
+
+/* copy a guest argv/envp: NULL-terminated array of strings */
+static char **copy_strv(char *const __user *uv, long *err, size_t *total)
+{
+	size_t n = 0, cap = 16;
+	char **v = malloc(cap * sizeof(char *));
+
+	if (!v) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	for (;; n++) {
+		char *us, *ks;
+		long len;
+
+		if (n + 1 >= cap) {
+			char **nv;
+
+			cap *= 2;
+			nv = realloc(v, cap * sizeof(char *));
+			if (!nv) {
+				*err = -ENOMEM;
+				goto fail;
+			}
+			v = nv;
+		}
+		if (!uv) {
+			us = NULL;
+		} else if (copy_from_user(&us, &uv[n], sizeof(us))) {
+			*err = -EFAULT;
+			goto fail;
+		}
+		if (!us)
+			break;
+		ks = malloc(32 * 4096);
+		if (!ks) {
+			*err = -ENOMEM;
+			goto fail;
+		}
+		len = strncpy_from_user(ks, us, 32 * 4096);
+		if (len < 0) {
+			free(ks);
+			*err = len == -ENAMETOOLONG ? -E2BIG : len;
+			goto fail;
+		}
+		*total += (size_t)len + 1;
+		if (*total > (2u << 20)) {
+			free(ks);
+			*err = -E2BIG;
+			goto fail;
+		}
+		v[n] = realloc(ks, (size_t)len + 1);
+		if (!v[n])
+			v[n] = ks;
+	}
+	v[n] = NULL;
+	return v;
+fail:
+	while (n-- > 0)
+		free(v[n]);
+	free(v);
+	return NULL;
+}
+
+static void free_strv(char **v)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+static long do_execve(const char *kpath, char *const __user *uargv,
+		      char *const __user *uenvp)
+{
+	char why[LOADER_WHY + PATH_MAX];
+	char **argv, **envp = NULL;
+	size_t total = 0;
+	long err = 0, r;
+
+	argv = copy_strv(uargv, &err, &total);
+	if (!argv)
+		return err;
+	envp = copy_strv(uenvp, &err, &total);
+	if (!envp) {
+		free_strv(argv);
+		return err;
+	}
+	r = exec_image(kpath, argv, envp, current_tf(), why, sizeof(why));
+	free_strv(argv);
+	free_strv(envp);
+	return r;
+}
+
+SYSCALL_DEFINE3(execve, const char __user *, path, char *const __user *,
+		argv, char *const __user *, envp)
+{
+	char kpath[PATH_MAX];
+	long r = strncpy_from_user(kpath, path, sizeof(kpath));
+
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return -ENOENT;
+	return do_execve(kpath, argv, envp);
+}
+
+SYSCALL_DEFINE5(execveat, int, dirfd, const char __user *, path,
+		char *const __user *, argv, char *const __user *, envp, int,
+		flags)
+{
+	char kpath[PATH_MAX], abs[PATH_MAX];
+	struct file *f;
+	long r;
+
+	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+		return -EINVAL;
+	r = strncpy_from_user(kpath, path, sizeof(kpath));
+	if (r < 0)
+		return r;
+	if (kpath[0] == '/' || (dirfd == AT_FDCWD && kpath[0]))
+		return do_execve(kpath, argv, envp);
+	/* relative to an open directory, or the open file itself */
+	f = fdtab_get(current_proc()->fdt, dirfd);
+	if (!f)
+		return -EBADF;
+	r = file_dpath(f, abs, sizeof(abs));
+	file_put(f);
+	if (r < 0 || abs[0] != '/')
+		return -ENOENT;
+	if (kpath[0]) {
+		size_t n = strlen(abs);
+
+		if (n + 1 + strlen(kpath) >= sizeof(abs))
+			return -ENAMETOOLONG;
+		abs[n] = '/';
+		strcpy(abs + n + 1, kpath);
+	} else if (!(flags & AT_EMPTY_PATH)) {
+		return -ENOENT;
+	}
+	return do_execve(abs, argv, envp);
+}
+
+SYSCALL_DEFINE4(wait4, int, pid, int __user *, status, int, options,
+		struct rusage __user *, ru)
+{
+	(void)pid;
+	(void)status;
+	(void)ru;
+	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD |
+			__WCLONE | __WALL))
+		return -EINVAL;
+	/* no process of an instance has children yet (fork: next issues) */
+	return -ECHILD;
+}
+
+SYSCALL_DEFINE5(waitid, int, which, int, id, siginfo_t __user *, info, int,
+		options, struct rusage __user *, ru)
+{
+	(void)which;
+	(void)id;
+	(void)info;
+	(void)ru;
+	if (!(options & (WEXITED | WSTOPPED | WCONTINUED)))
+		return -EINVAL;
+	return -ECHILD;
+}
+
+static long signal_proc(struct proc *p, int sig)
+{
+	if (sig)
+		sig_send(p, NULL, sig);
+	return 0;
+}
+
+SYSCALL_DEFINE2(kill, int, pid, int, sig)
+{
+	struct proc *self = current_proc(), *p;
+
+	if (sig < 0 || sig > NSIG_LINUX)
+		return -EINVAL;
+	if (pid > 0) {
+		p = proc_find(pid);
+		return p ? signal_proc(p, sig) : -ESRCH;
+	}
+	/* 0: our group; -1: everyone we may signal; < -1: group -pid */
+	if (pid == 0 || pid == -1 || -pid == self->pgid)
+		return signal_proc(self, sig);
+	return -ESRCH;
+}
+
+static long signal_thread(int tgid, int tid, int sig)
+{
+	struct thread *t;
+
+	if (sig < 0 || sig > NSIG_LINUX || tid <= 0)
+		return -EINVAL;
+	t = thread_find(tid);
+	if (!t || (tgid > 0 && t->proc->pid != tgid))
+		return -ESRCH;
+	if (sig)
+		sig_send(t->proc, t, sig);
+	return 0;
+}
+
+SYSCALL_DEFINE3(tgkill, int, tgid, int, tid, int, sig)
+{
+	if (tgid <= 0)
+		return -EINVAL;
+	return signal_thread(tgid, tid, sig);
+}
+
+SYSCALL_DEFINE2(tkill, int, tid, int, sig)
+{
+	return signal_thread(0, tid, sig);
+}
+
+SYSCALL_DEFINE1(set_tid_address, int __user *, ptr)
+{
+	struct thread *t = current_thread();
+
+	t->clear_child_tid = (uint64_t)ptr;
+	return t->tid;
+}
+
+SYSCALL_DEFINE2(set_robust_list, void __user *, head, size_t, len)
+{
+	struct thread *t = current_thread();
+
+	if (len != 24)
+		return -EINVAL;
+	t->robust_list = (uint64_t)head;
+	t->robust_len = len;
+	return 0;
+}
+
+SYSCALL_DEFINE3(get_robust_list, int, tid, void __user *__user *, head,
+		size_t __user *, len)
+{
+	struct thread *t = tid ? thread_find(tid) : current_thread();
+	size_t l;
+
+	if (!t)
+		return -ESRCH;
+	l = t->robust_len;
+	if (copy_to_user(head, &t->robust_list, sizeof(void *)) ||
+	    copy_to_user(len, &l, sizeof(l)))
+		return -EFAULT;
+	return 0;
+}
+
+SYSCALL_DEFINE2(arch_prctl, int, code, unsigned long, addr)
+{
+	struct trapframe *tf = current_tf();
+	uint64_t zero = 0;
+
+	switch (code) {
+	case ARCH_SET_FS:
+		if (addr >= TASK_SIZE)
+			return -EPERM;
+		tf->fsbase = addr;
+		return 0;
+	case ARCH_GET_FS:
+		return copy_to_user((void *)addr, &tf->fsbase, 8);
+	case ARCH_SET_GS:
+		/* GS base belongs to the instance (DESIGN.md rule 1) */
+		return -EPERM;
+	case ARCH_GET_GS:
+		return copy_to_user((void *)addr, &zero, 8);
+	case ARCH_GET_CPUID:
+		return 1;
+	case ARCH_SET_CPUID:
+		return -ENODEV;
+	case 0x1021: /* ARCH_GET_XCOMP_SUPP */
+	case 0x1022: /* ARCH_GET_XCOMP_PERM */
+	case 0x1023: /* ARCH_REQ_XCOMP_PERM: AMX, granted by the host */
+		return host_arch_prctl(code, addr);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* names given with PR_SET_VMA_ANON_NAME live as long as the instance */
+static const char *intern(const char *s)
+{
+	static struct {
+		char *name;
+	} names[256];
+	static struct spinlock lock = SPINLOCK_INIT;
+	const char *r = NULL;
+	int i;
+
+	spin_lock(&lock);
+	for (i = 0; i < 256 && names[i].name; i++) {
+		if (!strcmp(names[i].name, s)) {
+			r = names[i].name;
+			break;
+		}
+	}
+	if (!r && i < 256) {
+		names[i].name = malloc(strlen(s) + 8);
+		if (names[i].name) {
+			strcpy(names[i].name, "[anon:");
+			strcat(names[i].name, s);
+			strcat(names[i].name, "]");
+			r = names[i].name;
+		}
+	}
+	spin_unlock(&lock);
+	return r;
+}
+
+SYSCALL_DEFINE5(prctl, int, op, unsigned long, a2, unsigned long, a3,
+		unsigned long, a4, unsigned long, a5)
+{
+	struct thread *t = current_thread();
+	struct proc *p = t->proc;
+	char name[80];
+	long r;
+
+	switch (op) {
+	case PR_SET_NAME:
+		r = strncpy_from_user(name, (void *)a2, 16);
+		if (r == -ENAMETOOLONG) {
+			r = copy_from_user(name, (void *)a2, 15);
+			name[15] = '\0';
+		}
+		if (r < 0)
+			return r;
+		snprintf(t->comm, sizeof(t->comm), "%s", name);
+		if (t->tid == p->pid)
+			memcpy(p->comm, t->comm, sizeof(p->comm));
+		return 0;
+	case PR_GET_NAME:
+		return copy_to_user((void *)a2, t->comm, 16);
+	case PR_SET_PDEATHSIG:
+		if (a2 > NSIG_LINUX)
+			return -EINVAL;
+		p->pdeath_sig = (int)a2;
+		return 0;
+	case PR_GET_PDEATHSIG:
+		return copy_to_user((void *)a2, &p->pdeath_sig, sizeof(int));
+	case PR_GET_DUMPABLE:
+		return p->dumpable;
+	case PR_SET_DUMPABLE:
+		if (a2 > 1)
+			return -EINVAL;
+		p->dumpable = a2;
+		return 0;
+	case PR_SET_NO_NEW_PRIVS:
+		return a2 == 1 && !a3 && !a4 && !a5 ? 0 : -EINVAL;
+	case PR_GET_NO_NEW_PRIVS:
+		return 0;
+	case PR_GET_SECCOMP:
+		return 0;
+	case PR_SET_SECCOMP:
+		/* a guest filter would apply to the whole instance (README) */
+		return -EINVAL;
+	case PR_CAPBSET_READ:
+		return a2 <= 40 ? 1 : -EINVAL;
+	case PR_CAPBSET_DROP:
+		return a2 <= 40 ? 0 : -EINVAL;
+	case PR_GET_KEEPCAPS:
+	case PR_GET_CHILD_SUBREAPER:
+	case PR_GET_THP_DISABLE:
+	case PR_GET_TIMERSLACK:
+		if (op == PR_GET_CHILD_SUBREAPER)
+			return clear_user((void *)a2, sizeof(int));
+		return op == PR_GET_TIMERSLACK ? 50000 : 0;
+	case PR_SET_KEEPCAPS:
+	case PR_SET_CHILD_SUBREAPER:
+	case PR_SET_THP_DISABLE:
+	case PR_SET_TIMERSLACK:
+		return 0;
+	case PR_GET_TID_ADDRESS:
+		return copy_to_user((void *)a2, &t->clear_child_tid, 8);
+	case PR_SET_VMA: {
+		const char *n = NULL;
+
+		if (a2 != PR_SET_VMA_ANON_NAME)
+			return -EINVAL;
+		if (a5) {
+			r = strncpy_from_user(name, (void *)a5, sizeof(name));
+			if (r < 0)
+				return r == -ENAMETOOLONG ? -EINVAL : r;
+			n = intern(name);
+			if (!n)
+				return -ENOMEM;
+		}
+		return mm_set_anon_name(p->mm, a3, a4, n);
+	}
+	case PR_CAP_AMBIENT:
+		if (a2 == PR_CAP_AMBIENT_IS_SET || a2 == PR_CAP_AMBIENT_CLEAR_ALL)
+			return 0;
+		return a2 == PR_CAP_AMBIENT_RAISE ? -EPERM : -EINVAL;
+	case PR_GET_SPECULATION_CTRL:
+		return host_prctl(op, (long)a2, 0, 0, 0);
+	case 0x41555856: /* PR_GET_AUXV */
+		if (a4 || a5)
+			return -EINVAL;
+		r = (long)(p->mm->auxv_words * 8);
+		if (copy_to_user((void *)a2, p->mm->auxv,
+				 a3 < (unsigned long)r ? a3 : (unsigned long)r))
+			return -EFAULT;
+		return r;
+	case PR_SET_SYSCALL_USER_DISPATCH:
+		return -EINVAL; /* the instance's own (DESIGN.md tier 1) */
+	default:
+		return -EINVAL;
+	}
+}
+
+SYSCALL_DEFINE1(personality, unsigned long, persona)
+{
+	struct proc *p = current_proc();
+	unsigned long old = p->personality;
+
+	if (persona != 0xffffffff) {
+		/* only the Linux personality and its flags */
+		if ((persona & 0xff) != 0)
+			return -EINVAL;
+		p->personality = persona;
+	}
+	return (long)old;
+}
+
+SYSCALL_DEFINE0(getpgrp)
+{
+	return current_proc()->pgid;
+}
+
+SYSCALL_DEFINE1(getpgid, int, pid)
+{
+	struct proc *p = pid ? proc_find(pid) : current_proc();
+
+	return p ? p->pgid : -ESRCH;
+}
+
+SYSCALL_DEFINE2(setpgid, int, pid, int, pgid)
+{
+	struct proc *self = current_proc();
+	struct proc *p = pid ? proc_find(pid) : self;
+
+	if (pgid < 0)
+		return -EINVAL;
+	if (!p)
+		return -ESRCH;
+	if (p != self)
+		return -ESRCH; /* no children yet */
+	if (p->sid == p->pid)
+		return -EPERM; /* a session leader */
+	p->pgid = pgid ? pgid : p->pid;
+	return 0;
+}
+
+SYSCALL_DEFINE1(getsid, int, pid)
+{
+	struct proc *p = pid ? proc_find(pid) : current_proc();
+
+	return p ? p->sid : -ESRCH;
+}
+
+SYSCALL_DEFINE0(setsid)
+{
+	struct proc *p = current_proc();
+
+	if (p->pgid == p->pid)
+		return -EPERM; /* already a group leader */
+	p->sid = p->pgid = p->pid;
+	return p->sid;
+}
+
+SYSCALL_DEFINE0(sched_yield)
+{
+	sched_yield_current();
+	return 0;
+}
+
+SYSCALL_DEFINE3(sched_getaffinity, int, pid, unsigned, size,
+		unsigned long __user *, mask)
+{
+	unsigned long m = kopts.cores >= 64 ? ~0ul : (1ul << kopts.cores) - 1;
+
+	if (pid && !thread_find(pid))
+		return -ESRCH;
+	if (size < sizeof(m) || (size & (sizeof(m) - 1)))
+		return -EINVAL;
+	if (clear_user(mask, size) || copy_to_user(mask, &m, sizeof(m)))
+		return -EFAULT;
+	return sizeof(m);
+}
+
+SYSCALL_DEFINE3(sched_setaffinity, int, pid, unsigned, size,
+		const unsigned long __user *, mask)
+{
+	unsigned long m = 0;
+	unsigned long all = kopts.cores >= 64 ? ~0ul : (1ul << kopts.cores) - 1;
+
+	if (pid && !thread_find(pid))
+		return -ESRCH;
+	if (copy_from_user(&m, mask, size < sizeof(m) ? size : sizeof(m)))
+		return -EFAULT;
+	/* the instance schedules its own threads: accepted, not binding */
+	return (m & all) ? 0 : -EINVAL;
+}
+
+SYSCALL_DEFINE3(getcpu, unsigned __user *, cpu, unsigned __user *, node,
+		void __user *, cache)
+{
+	unsigned c = (unsigned)this_kthread()->id, n = 0;
+
+	(void)cache;
+	if (cpu && copy_to_user(cpu, &c, sizeof(c)))
+		return -EFAULT;
+	if (node && copy_to_user(node, &n, sizeof(n)))
+		return -EFAULT;
+	return 0;
+}
+
+SYSCALL_DEFINE1(sched_getscheduler, int, pid)
+{
+	if (pid < 0)
+		return -EINVAL;
+	if (pid && !thread_find(pid))
+		return -ESRCH;
+	return SCHED_OTHER;
+}
+
+SYSCALL_DEFINE3(sched_setscheduler, int, pid, int, policy,
+		const struct sched_param __user *, param)
+{
+	struct sched_param sp;
+
+	if (pid < 0 || !param)
+		return -EINVAL;
+	if (pid && !thread_find(pid))
+		return -ESRCH;
+	if (copy_from_user(&sp, param, sizeof(sp)))
+		return -EFAULT;
+	policy &= ~SCHED_RESET_ON_FORK;
+	if (policy == SCHED_FIFO || policy == SCHED_RR)
+		return -EPERM; /* no real-time uthreads */
+	if (policy != SCHED_OTHER && policy != SCHED_BATCH &&
+	    policy != SCHED_IDLE)
+		return -EINVAL;
+	return sp.sched_priority == 0 ? 0 : -EINVAL;
+}
+
+SYSCALL_DEFINE2(sched_getparam, int, pid, struct sched_param __user *, param)
+{
+	struct sched_param sp = { 0 };
+
+	if (pid < 0 || !param)
+		return -EINVAL;
+	if (pid && !thread_find(pid))
+		return -ESRCH;
+	return copy_to_user(param, &sp, sizeof(sp));
+}
+
+SYSCALL_DEFINE2(sched_setparam, int, pid,
+		const struct sched_param __user *, param)
+{
+	struct sched_param sp;
+
+	if (pid < 0 || !param)
+		return -EINVAL;
+	if (copy_from_user(&sp, param, sizeof(sp)))
+		return -EFAULT;
+	return sp.sched_priority == 0 ? 0 : -EINVAL;
+}
+
+SYSCALL_DEFINE1(sched_get_priority_max, int, policy)
+{
+	if (policy == SCHED_FIFO || policy == SCHED_RR)
+		return 99;
+	return policy == SCHED_OTHER || policy == SCHED_BATCH ||
+			       policy == SCHED_IDLE
+		       ? 0
+		       : -EINVAL;
+}
+
+SYSCALL_DEFINE1(sched_get_priority_min, int, policy)
+{
+	if (policy == SCHED_FIFO || policy == SCHED_RR)
+		return 1;
+	return policy == SCHED_OTHER || policy == SCHED_BATCH ||
+			       policy == SCHED_IDLE
+		       ? 0
+		       : -EINVAL;
+}
+
+SYSCALL_DEFINE2(sched_rr_get_interval, int, pid, struct timespec __user *, ts)
+{
+	struct timespec t = { 0, 100000000 };
+
+	if (pid && !thread_find(pid))
+		return -ESRCH;
+	return copy_to_user(ts, &t, sizeof(t));
+}
+
+SYSCALL_DEFINE2(getpriority, int, which, int, who)
+{
+	if (which < PRIO_PROCESS || which > PRIO_USER)
+		return -EINVAL;
+	(void)who;
+	/* the syscall returns 20 - nice so that it is never negative */
+	return 20 - current_proc()->nice;
+}
+
+SYSCALL_DEFINE3(setpriority, int, which, int, who, int, prio)
+{
+	if (which < PRIO_PROCESS || which > PRIO_USER)
+		return -EINVAL;
+	(void)who;
+	if (prio < -20)
+		prio = -20;
+	if (prio > 19)
+		prio = 19;
+	current_proc()->nice = prio;
+	return 0;
+}
+
+SYSCALL_DEFINE2(ioprio_get, int, which, int, who)
+{
+	(void)who;
+	if (which < 1 || which > 3)
+		return -EINVAL;
+	return (0 << 13) | 4; /* IOPRIO_CLASS_NONE, level 4: the default */
+}
+
+SYSCALL_DEFINE3(ioprio_set, int, which, int, who, int, prio)
+{
+	(void)who;
+	(void)prio;
+	if (which < 1 || which > 3)
+		return -EINVAL;
+	return 0;
+}
