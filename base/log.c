@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/fmt.h"
 #include "base/host.h"
 #include "base/log.h"
 
@@ -21,9 +22,9 @@ int log_get_fd(void)
 void log_vmsg(const char *fmt, va_list ap)
 {
 	char buf[1024];
-	int n = snprintf(buf, sizeof(buf), "junction-run: ");
+	int n = ksnprintf(buf, sizeof(buf), "junction-run: ");
 
-	n += vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
+	n += kvsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
 	if (n > (int)sizeof(buf) - 2)
 		n = (int)sizeof(buf) - 2;
 	buf[n++] = '\n';

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/fmt.h"
 #include "base/host.h"
 #include "kernel/proc.h"
 #include "kernel/vfs.h"
@@ -115,7 +116,7 @@ const struct file_ops devfs_file_ops = {
 static int follow_link(struct nameidata *nd, int i, const char *rest)
 {
 	char target[PATH_MAX];
-	int n = snprintf(target, sizeof(target), "%s%s", nodes[i].target, rest);
+	int n = ksnprintf(target, sizeof(target), "%s%s", nodes[i].target, rest);
 
 	if (n >= (int)sizeof(target))
 		return -ENAMETOOLONG;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/kmalloc.h"
 #include "base/host.h"
 #include "base/log.h"
 #include "base/str.h"
@@ -26,7 +27,7 @@ static int exec_open(void *ctx, const char *path, char *abs, size_t abslen)
 	long r, fd;
 
 	(void)ctx;
-	r = vfs_resolve(AT_FDCWD, path, &nd, &base);
+	r = vfs_resolve(AT_FDCWD, path, LOOKUP_FOLLOW, &nd, &base);
 	if (r < 0)
 		return (int)r;
 	r = vfs_open(&nd, O_RDONLY, 0, &f);
@@ -89,7 +90,7 @@ static void reset_for_exec(struct proc *p, struct thread *t)
 }
 
 int exec_image(const char *filename, char *const argv[], char *const envp[],
-	       struct trapframe *tf, char *why, size_t whylen)
+	       struct trapframe *tf, char *why, size_t whylen, bool *found)
 {
 	struct thread *t = current_thread();
 	struct proc *p = t->proc;
@@ -104,42 +105,60 @@ int exec_image(const char *filename, char *const argv[], char *const envp[],
 	struct loader_prep prep;
 	struct load_result res;
 	struct mm *mm, *old;
+	bool fixed;
 	int r;
 
 	r = loader_prepare(&ops, filename, argv, envp, &prep, why, whylen);
+	if (found)
+		*found = prep.found;
 	if (r < 0)
 		return r;
-	mm = malloc(sizeof(*mm));
+	mm = kmalloc(sizeof(*mm));
 	if (!mm) {
 		r = -ENOMEM;
 		goto out;
 	}
 	r = mm_create(mm);
 	if (r < 0) {
-		free(mm);
+		kfree(mm);
 		snprintf(why, whylen, "no address space region left");
 		goto out;
 	}
 	/*
 	 * The new image goes into a new region while the old one still
-	 * exists, so a failure here leaves the caller intact (Linux would
-	 * kill the process past its point of no return).
+	 * exists, so a failure leaves the caller intact - unless an image
+	 * needs fixed addresses (non-PIE), which the old one may hold: then,
+	 * like Linux, the old image goes first and a later failure kills.
 	 */
 	old = p->mm;
+	fixed = prep.main.info->type == ET_EXEC ||
+		(prep.interp.info && prep.interp.info->type == ET_EXEC);
+	if (fixed && old) {
+		mm_destroy(old);
+		kfree(old);
+		old = NULL;
+	}
 	p->mm = mm;
 	r = loader_commit(mm, &prep, &cr, &res, why, whylen);
 	if (r < 0) {
 		p->mm = old;
 		mm_destroy(mm);
-		free(mm);
+		kfree(mm);
+		if (!old) {
+			/* past the point of no return (see execve(2)) */
+			loader_release(&prep);
+			log_msg("execve %s: %s", filename, why);
+			p->mm = NULL;
+			proc_exit_group(SIGSEGV);
+		}
 		goto out;
 	}
 	if (old) {
 		mm_destroy(old);
-		free(old);
+		kfree(old);
 	}
 
-	snprintf(p->exe, sizeof(p->exe), "%s", prep.main.path);
+	str_copy(p->exe, prep.main.path, sizeof(p->exe));
 	p->exe_dev = prep.main.dev;
 	p->exe_ino = prep.main.ino;
 	set_comm(p->comm, prep.execfn);
@@ -177,12 +196,32 @@ int exec_start_error_status(void)
 
 extern void return_to_guest_from(struct trapframe *tf);
 
-/* try @path; 0 on success */
-static int try_start(const char *path, char *why, size_t whylen)
+/* the path execvp found for a bare @name (for the /bin/sh fallback) */
+static char *cand_or(const char *name)
+{
+	static char found_path[PATH_MAX];
+	const char *path = start.path ? start.path : "/usr/bin:/bin";
+
+	for (const char *p = path;; p = strchr(p, ':') + 1) {
+		size_t dl = strcspn(p, ":");
+		struct stat st;
+
+		snprintf(found_path, sizeof(found_path), "%.*s%s%s", (int)dl, p,
+			 dl ? "/" : "", name);
+		if (stat(found_path, &st) == 0 && S_ISREG(st.st_mode))
+			return found_path;
+		if (!strchr(p, ':'))
+			return (char *)name;
+	}
+}
+
+/* try @path; 0 on success. *found: the file itself exists */
+static int try_start(const char *path, char *why, size_t whylen, bool *found)
 {
 	struct uthread *u = this_uthread();
 
-	return exec_image(path, start.argv, start.envp, u->tf, why, whylen);
+	return exec_image(path, start.argv, start.envp, u->tf, why, whylen,
+			  found);
 }
 
 /*
@@ -194,64 +233,66 @@ static void first_thread(void *arg)
 	char why[LOADER_WHY + PATH_MAX];
 	const char *name = start.name;
 	int r = -ENOENT;
-	bool eacces = false;
+	bool found = false, eacces = false;
 
 	(void)arg;
 	why[0] = '\0';
+	current_thread()->sigmask = kernel_initial_sigmask();
 	if (strchr(name, '/')) {
-		r = try_start(name, why, sizeof(why));
+		r = try_start(name, why, sizeof(why), &found);
 	} else {
-		const char *path = start.path ? start.path : "/usr/local/bin:/usr/bin:/bin";
+		const char *path = start.path ? start.path
+					      : "/usr/local/bin:/usr/bin:/bin";
 		char cand[PATH_MAX];
 		char lastwhy[sizeof(why)] = "";
 
+		/* like execvp: the first file found decides */
 		for (const char *p = path;; p = strchr(p, ':') + 1) {
 			size_t dl = strcspn(p, ":");
 
 			snprintf(cand, sizeof(cand), "%.*s%s%s", (int)dl, p,
 				 dl ? "/" : "", name);
-			r = try_start(cand, why, sizeof(why));
-			if (r == 0)
+			r = try_start(cand, why, sizeof(why), &found);
+			if (r == 0 || (found && r != -EACCES))
 				break;
 			if (r == -EACCES) {
 				eacces = true;
 				snprintf(lastwhy, sizeof(lastwhy), "%s", why);
-			} else if (r != -ENOENT && r != -ENOTDIR) {
-				break;
 			}
+			found = false;
 			if (!strchr(p, ':'))
 				break;
 		}
-		if (r == -ENOENT && eacces) {
+		if (r < 0 && !found && eacces) {
 			r = -EACCES;
+			found = true;
 			snprintf(why, sizeof(why), "%s", lastwhy);
 		}
 	}
-	if (r == -ENOEXEC && strchr(name, '/') && !elf_file_like(why)) {
-		/* execvp runs a file without a known format with /bin/sh */
+	if (r == -ENOEXEC && found && !elf_file_like(why)) {
+		/* execvp runs a file of no known format with /bin/sh */
 		size_t n = 0;
 		char **sv;
 
 		while (start.argv[n])
 			n++;
-		sv = calloc(n + 2, sizeof(char *));
+		sv = kcalloc(n + 2, sizeof(char *));
 		if (sv) {
 			sv[0] = "/bin/sh";
-			sv[1] = (char *)name;
+			sv[1] = strchr(name, '/') ? (char *)name : cand_or(name);
 			for (size_t i = 1; i < n; i++)
 				sv[i + 1] = start.argv[i];
 			start.argv = sv;
-			r = try_start("/bin/sh", why, sizeof(why));
+			r = try_start("/bin/sh", why, sizeof(why), NULL);
 		}
 	}
 	if (r < 0) {
-		if (r == -ENOENT && !why[0])
-			log_msg("%s: command not found", name);
-		else if (r == -ENOENT && !strchr(name, '/'))
+		if (!found && r == -ENOENT && !strchr(name, '/'))
 			log_msg("%s: command not found", name);
 		else
 			log_msg("%s", why[0] ? why : strerror(-r));
-		start_error_status = r == -ENOENT ? 127 : 126;
+		/* 127: no such program; 126: it exists but cannot run */
+		start_error_status = found ? 126 : 127;
 		proc_exit_group(start_error_status << 8);
 	}
 	xstate_restore(this_uthread());

@@ -1,6 +1,7 @@
 /* exec.h - execve and the instance's first program */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "sched/sched.h"
@@ -14,7 +15,7 @@ struct proc;
  * unchanged.
  */
 int exec_image(const char *filename, char *const argv[], char *const envp[],
-	       struct trapframe *tf, char *why, size_t whylen);
+	       struct trapframe *tf, char *why, size_t whylen, bool *found);
 
 struct exec_start {
 	const char *name; /* as typed: looked up on $PATH if it has no '/' */

@@ -3,13 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/kmalloc.h"
 #include "kernel/vfs.h"
 
 #define FDTAB_MAX (1u << 20) /* Linux's fs.nr_open default */
 
 struct fdtab *fdtab_new(void)
 {
-	struct fdtab *t = calloc(1, sizeof(*t));
+	struct fdtab *t = kcalloc(1, sizeof(*t));
 
 	if (!t)
 		return NULL;
@@ -29,11 +30,11 @@ static int grow(struct fdtab *t, unsigned fd)
 		return 0;
 	while (cap <= fd)
 		cap *= 2;
-	files = realloc(t->files, cap * sizeof(*files));
+	files = krealloc(t->files, cap * sizeof(*files));
 	if (!files)
 		return -ENOMEM;
 	t->files = files;
-	ce = realloc(t->cloexec, cap);
+	ce = krealloc(t->cloexec, cap);
 	if (!ce)
 		return -ENOMEM;
 	t->cloexec = ce;
@@ -70,9 +71,9 @@ void fdtab_put(struct fdtab *t)
 		return;
 	for (unsigned i = 0; i < t->cap; i++)
 		file_put(t->files[i]);
-	free(t->files);
-	free(t->cloexec);
-	free(t);
+	kfree(t->files);
+	kfree(t->cloexec);
+	kfree(t);
 }
 
 int fdtab_install(struct fdtab *t, struct file *f, int minfd, bool cloexec,

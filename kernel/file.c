@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/kmalloc.h"
 #include "base/host.h"
 #include "kernel/vfs.h"
 #include "sched/sched.h"
@@ -12,7 +13,7 @@
 struct file *file_alloc(const struct file_ops *ops, enum fs_kind fs,
 			unsigned oflags, int host_fd, const char *path)
 {
-	struct file *f = calloc(1, sizeof(*f));
+	struct file *f = kcalloc(1, sizeof(*f));
 
 	if (!f)
 		return NULL;
@@ -23,9 +24,9 @@ struct file *file_alloc(const struct file_ops *ops, enum fs_kind fs,
 	f->host_fd = host_fd;
 	spin_init(&f->lock);
 	if (path) {
-		f->path = strdup(path);
+		f->path = kstrdup(path);
 		if (!f->path) {
-			free(f);
+			kfree(f);
 			return NULL;
 		}
 	}
@@ -42,14 +43,14 @@ void file_put(struct file *f)
 {
 	if (!f || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
 		return;
-	/* the last reference may be dropped on a fast path: free() follows */
+	/* the last reference may be dropped on a fast path: kfree() follows */
 	xstate_save_current();
 	if (f->ops->release)
 		f->ops->release(f);
 	if (f->host_fd >= 0)
 		host_close(f->host_fd);
-	free(f->path);
-	free(f);
+	kfree(f->path);
+	kfree(f);
 }
 
 long file_dpath(struct file *f, char *buf, size_t n)
@@ -127,7 +128,7 @@ void membuf_release(struct file *f)
 	struct membuf *mb = f->priv;
 
 	if (mb) {
-		free(mb->data);
-		free(mb);
+		kfree(mb->data);
+		kfree(mb);
 	}
 }

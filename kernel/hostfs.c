@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <termios.h>
 
+#include "base/fmt.h"
 #include "base/host.h"
 #include "kernel/proc.h"
 #include "kernel/vfs.h"
@@ -143,7 +144,7 @@ static long hf_dpath(struct file *f, char *buf, size_t n)
 	char link[64];
 	long r;
 
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", f->host_fd);
+	ksnprintf(link, sizeof(link), "/proc/self/fd/%d", f->host_fd);
 	r = host_readlinkat(AT_FDCWD, link, buf, n - 1);
 	if (r < 0)
 		return r;
@@ -175,7 +176,7 @@ struct vma_file *hostfs_vma_file(struct file *f)
 	if (host_fstat(f->host_fd, &st) < 0)
 		return NULL;
 	if (hf_dpath(f, path, sizeof(path)) < 0)
-		snprintf(path, sizeof(path), "%s", f->path ? f->path : "");
+		ksnprintf(path, sizeof(path), "%s", f->path ? f->path : "");
 	vf = vma_file_new(path, st.st_dev, st.st_ino);
 	if (!vf)
 		return NULL;

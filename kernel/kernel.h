@@ -14,6 +14,7 @@ struct kernel_opts {
 	bool strace;
 	const char *strace_path;
 	bool stats;
+	bool check_fast; /* --check-fast: verify FAST syscalls (testing aid) */
 };
 
 extern struct kernel_opts kopts;
@@ -59,3 +60,4 @@ struct rlimit;
 void kernel_initial_sigstate(struct proc *p);
 struct rlimit kernel_initial_rlimit(int res);
 unsigned kernel_initial_umask(void);
+uint64_t kernel_initial_sigmask(void);

@@ -7,6 +7,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "base/fmt.h"
+#include "base/kmalloc.h"
 #include "base/host.h"
 #include "base/log.h"
 #include "kernel/kernel.h"
@@ -92,7 +94,7 @@ int procfs_list_pids(struct pbuf *b)
 	for (int pid = 1; pid < PID_MAX && !r; pid++) {
 		if (!pids[pid].p || pids[pid].p->pid != pid)
 			continue;
-		snprintf(num, sizeof(num), "%d", pid);
+		ksnprintf(num, sizeof(num), "%d", pid);
 		r = procfs_dir_add(b, num, 4 /* DT_DIR */, (uint64_t)pid << 16);
 	}
 	spin_unlock(&pid_lock);
@@ -109,7 +111,7 @@ int procfs_list_tids(struct proc *p, struct pbuf *b)
 	list_for_each(&p->threads, it) {
 		struct thread *t = list_entry(it, struct thread, proc_node);
 
-		snprintf(num, sizeof(num), "%d", t->tid);
+		ksnprintf(num, sizeof(num), "%d", t->tid);
 		r = procfs_dir_add(b, num, 4 /* DT_DIR */,
 				   ((uint64_t)t->tid << 16) | 1);
 		if (r)
@@ -129,7 +131,7 @@ static void inherit_fd(struct proc *p, int fd)
 
 	if (fl < 0)
 		return;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ksnprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = host_readlinkat(AT_FDCWD, link, path, sizeof(path) - 1);
 	path[n > 0 ? n : 0] = '\0';
 	f = hostfs_wrap(fd, (unsigned)fl, path[0] == '/' ? path : NULL);
@@ -155,7 +157,7 @@ static int init_creds(struct cred *c)
 	c->fsgid = eg;
 	n = getgroups(0, NULL);
 	if (n > 0) {
-		c->groups = calloc((size_t)n, sizeof(uint32_t));
+		c->groups = kcalloc((size_t)n, sizeof(uint32_t));
 		if (!c->groups)
 			return -ENOMEM;
 		n = getgroups(n, (gid_t *)c->groups);
@@ -168,7 +170,7 @@ static int init_creds(struct cred *c)
 
 struct proc *proc_create_init(int *err)
 {
-	struct proc *p = calloc(1, sizeof(*p));
+	struct proc *p = kcalloc(1, sizeof(*p));
 	long fd;
 	int r;
 
@@ -195,14 +197,14 @@ struct proc *proc_create_init(int *err)
 	r = init_creds(&p->cred);
 	if (r < 0)
 		goto fail;
-	p->mm = malloc(sizeof(*p->mm));
+	p->mm = kmalloc(sizeof(*p->mm));
 	if (!p->mm) {
 		r = -ENOMEM;
 		goto fail;
 	}
 	r = mm_create(p->mm);
 	if (r < 0) {
-		free(p->mm);
+		kfree(p->mm);
 		p->mm = NULL;
 		goto fail;
 	}
@@ -239,12 +241,12 @@ fail:
 
 static void thread_release(struct uthread *u)
 {
-	free((struct thread *)u);
+	kfree((struct thread *)u);
 }
 
 struct thread *thread_create(struct proc *p, void (*fn)(void *), void *arg)
 {
-	struct thread *t = calloc(1, sizeof(*t));
+	struct thread *t = kcalloc(1, sizeof(*t));
 
 	if (!t)
 		return NULL;
@@ -253,14 +255,14 @@ struct thread *thread_create(struct proc *p, void (*fn)(void *), void *arg)
 	} else {
 		t->tid = pid_alloc();
 		if (t->tid < 0) {
-			free(t);
+			kfree(t);
 			return NULL;
 		}
 	}
 	if (uthread_init(&t->ut, fn, arg) < 0) {
 		if (t->tid != p->pid)
 			pid_free(t->tid);
-		free(t);
+		kfree(t);
 		return NULL;
 	}
 	t->ut.release = thread_release;
@@ -300,8 +302,10 @@ static void proc_release_resources(struct proc *p)
 	fdtab_put(fdt);
 	file_put(p->fs.cwd);
 	p->fs.cwd = NULL;
-	mm_destroy(mm);
-	free(mm);
+	if (mm) {
+		mm_destroy(mm);
+		kfree(mm);
+	}
 	p->mm = NULL;
 }
 
@@ -328,8 +332,8 @@ _Noreturn void thread_exit(int code)
 			init_status = shell_status(p->exit_status);
 		/* no parent to wait for it yet: reap now */
 		pid_free(p->pid);
-		free(p->cred.groups);
-		free(p);
+		kfree(p->cred.groups);
+		kfree(p);
 	}
 	sched_exit_current();
 }

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/fmt.h"
+#include "base/kmalloc.h"
 #include "base/host.h"
 #include "kernel/kernel.h"
 #include "kernel/proc.h"
@@ -111,7 +113,7 @@ int pbuf_printf(struct pbuf *b, const char *fmt, ...)
 		size_t room = b->cap - b->len;
 
 		va_start(ap, fmt);
-		n = vsnprintf(b->data ? b->data + b->len : NULL, room, fmt, ap);
+		n = kvsnprintf(b->data ? b->data + b->len : NULL, room, fmt, ap);
 		va_end(ap);
 		if (n < 0)
 			return -EINVAL;
@@ -133,7 +135,7 @@ int pbuf_reserve(struct pbuf *b, size_t more)
 		cap *= 2;
 	if (cap == b->cap)
 		return 0;
-	d = realloc(b->data, cap);
+	d = krealloc(b->data, cap);
 	if (!d)
 		return -ENOMEM;
 	b->data = d;
@@ -309,19 +311,19 @@ static long link_text(const struct ptarget *t, char *buf, size_t n)
 
 	switch (t->kind) {
 	case PE_SELF:
-		len = snprintf(buf, n, "%d", t->p->pid);
+		len = ksnprintf(buf, n, "%d", t->p->pid);
 		break;
 	case PE_THREAD_SELF:
-		len = snprintf(buf, n, "%d/task/%d", t->p->pid, t->t->tid);
+		len = ksnprintf(buf, n, "%d/task/%d", t->p->pid, t->t->tid);
 		break;
 	case PE_EXE:
-		len = snprintf(buf, n, "%s", t->p->exe);
+		len = ksnprintf(buf, n, "%s", t->p->exe);
 		break;
 	case PE_CWD:
-		len = snprintf(buf, n, "%s", t->p->fs.cwd_path);
+		len = ksnprintf(buf, n, "%s", t->p->fs.cwd_path);
 		break;
 	case PE_ROOTLINK:
-		len = snprintf(buf, n, "/");
+		len = ksnprintf(buf, n, "/");
 		break;
 	case PE_FD: {
 		struct file *f = fdtab_get(t->p->fdt, t->fd);
@@ -341,11 +343,112 @@ static long link_text(const struct ptarget *t, char *buf, size_t n)
 	return len;
 }
 
-/* ---- directory listings ---- */
+/* ---- magic links in the middle of a path ---- */
 
-struct pdir {
-	struct pbuf names; /* records: type byte, ino (8), name, NUL */
-};
+/* @a followed by @b into @out of size @n; 0 or -ENAMETOOLONG */
+static int join2(char *out, size_t n, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la + lb + 1 > n)
+		return -ENAMETOOLONG;
+	memcpy(out, a, la);
+	memcpy(out + la, b, lb + 1);
+	return 0;
+}
+
+int procfs_magic(struct nameidata *nd, unsigned lookup, int depth)
+{
+	const char *s = nd->rel, *c, *rest;
+	struct proc *p;
+	struct file *f = NULL;
+	char target[PATH_MAX];
+	size_t n;
+	int id, fd = -1, r;
+	bool last;
+
+	if (depth > 8)
+		return -ELOOP;
+	n = next_comp(&s, &c);
+	if (comp_is(c, n, "self")) {
+		p = current_proc();
+	} else if (comp_is(c, n, "thread-self")) {
+		p = current_proc();
+		s = ""; /* <pid>/task/<tid>: nothing magic directly below */
+		return 0;
+	} else if (parse_num(c, n, &id)) {
+		p = proc_find(id);
+		if (!p)
+			return 0; /* procfs says ENOENT */
+	} else {
+		return 0;
+	}
+	n = next_comp(&s, &c);
+	if (comp_is(c, n, "task")) {
+		if (!next_comp(&s, &c) || !parse_num(c, strcspn(c, "/"), &id))
+			return 0;
+		n = next_comp(&s, &c);
+	}
+	if (comp_is(c, n, "fd")) {
+		n = next_comp(&s, &c);
+		if (!parse_num(c, n, &fd))
+			return 0;
+	} else if (!comp_is(c, n, "cwd") && !comp_is(c, n, "exe") &&
+		   !comp_is(c, n, "root")) {
+		return 0;
+	}
+	rest = s;
+	last = strspn(rest, "/") == strlen(rest);
+	if (last && !(lookup & LOOKUP_FOLLOW))
+		return 0;
+
+	if (fd >= 0)
+		f = fdtab_get(p->fdt, fd);
+	else if (comp_is(c, n, "cwd"))
+		f = file_get(p->fs.cwd);
+	if (fd >= 0 && !f)
+		return 0; /* no such fd: procfs says ENOENT */
+
+	if (f && f->host_fd >= 0) {
+		/* the host follows its own magic link to the same file */
+		char phys[PATH_MAX];
+
+		r = ksnprintf(nd->hostbuf, sizeof(nd->hostbuf), "/proc/self/fd/%d%s",
+			     f->host_fd, rest);
+		if (file_dpath(f, phys, sizeof(phys)) > 0 && phys[0] == '/' &&
+		    join2(target, sizeof(target), phys, rest) == 0)
+			path_normalize("/", target, nd->abs, sizeof(nd->abs));
+		file_put(f);
+		if (r < 0 || (size_t)r >= sizeof(nd->hostbuf))
+			return -ENAMETOOLONG;
+		nd->fs = FS_HOST;
+		nd->rel = NULL;
+		nd->host_dirfd = AT_FDCWD;
+		nd->host_path = nd->hostbuf;
+		return 0;
+	}
+	if (f) {
+		/* one of ours with a path: resolve that path instead */
+		if (!f->path || f->fs == FS_ANON) {
+			file_put(f);
+			return last ? 0 : -ENOTDIR;
+		}
+		r = join2(target, sizeof(target), f->path, rest);
+		file_put(f);
+	} else if (comp_is(c, n, "exe")) {
+		r = join2(target, sizeof(target), p->exe, rest);
+	} else {
+		r = join2(target, sizeof(target), "/", rest);
+	}
+	if (r < 0)
+		return r;
+	r = path_normalize("/", target, nd->abs, sizeof(nd->abs));
+	if (r < 0)
+		return r;
+	return vfs_classify(nd, lookup, depth + 1);
+}
+
+/* ---- directory listings: records of type byte, ino (8), name, NUL ---- */
 
 static int dir_add(struct pbuf *b, const char *name, unsigned char type,
 		   uint64_t ino)
@@ -424,7 +527,7 @@ static int list_dir(const struct ptarget *t, struct pbuf *b)
 			if (!f)
 				continue;
 			file_put(f);
-			snprintf(num, sizeof(num), "%d", fd);
+			ksnprintf(num, sizeof(num), "%d", fd);
 			dir_add(b, num, t->kind == PE_FDDIR ? DT_LNK : DT_REG,
 				ino_of(t->p->pid, 1000 + fd));
 		}
@@ -442,11 +545,32 @@ int procfs_dir_add(struct pbuf *b, const char *name, unsigned char type,
 	return dir_add(b, name, type, ino);
 }
 
+/* an open /proc directory: what it lists, and the listing once built */
+struct pdir {
+	struct ptarget t;
+	int pid; /* the process listed, to notice it is gone */
+	struct pbuf names; /* built at the first read and after a rewind */
+	bool built;
+};
+
 static long pdir_getdents64(struct file *f, void *ubuf, size_t n)
 {
-	struct pbuf *b = f->priv;
+	struct pdir *pd = f->priv;
+	struct pbuf *b = &pd->names;
 	size_t done = 0;
 
+	/* Linux lists at read time: fds opened since, the dir's own too */
+	if (!pd->built) {
+		int r;
+
+		if (pd->pid && !(pd->t.p = proc_find(pd->pid)))
+			return -ENOENT;
+		b->len = 0;
+		r = list_dir(&pd->t, b);
+		if (r < 0)
+			return r;
+		pd->built = true;
+	}
 	spin_lock(&f->lock);
 	while ((size_t)f->pos < b->len) {
 		const char *rec = b->data + f->pos;
@@ -487,21 +611,25 @@ static long pdir_getdents64(struct file *f, void *ubuf, size_t n)
 
 static long pdir_lseek(struct file *f, off_t off, int whence)
 {
+	struct pdir *pd = f->priv;
+
 	if (whence != SEEK_SET || off < 0)
 		return -EINVAL;
 	spin_lock(&f->lock);
 	f->pos = off;
+	if (off == 0)
+		pd->built = false; /* rewinddir: list afresh */
 	spin_unlock(&f->lock);
 	return off;
 }
 
-static void pbuf_release(struct file *f)
+static void pdir_release(struct file *f)
 {
-	struct pbuf *b = f->priv;
+	struct pdir *pd = f->priv;
 
-	if (b) {
-		free(b->data);
-		free(b);
+	if (pd) {
+		kfree(pd->names.data);
+		kfree(pd);
 	}
 }
 
@@ -550,7 +678,7 @@ static void fill_stat(const struct ptarget *t, struct stat *st)
 
 static long host_path_of(const struct ptarget *t, char *buf, size_t n)
 {
-	int len = snprintf(buf, n, "/proc%s", t->host_rel);
+	int len = ksnprintf(buf, n, "/proc%s", t->host_rel);
 
 	return len < 0 || (size_t)len >= n ? -ENAMETOOLONG : 0;
 }
@@ -565,7 +693,7 @@ static long follow(struct nameidata *nd, const struct ptarget *t)
 	if (r < 0)
 		return r;
 	/* relative targets (self -> 1) are relative to /proc */
-	snprintf(base, sizeof(base), "%s", nd->abs);
+	ksnprintf(base, sizeof(base), "%s", nd->abs);
 	{
 		char *slash = strrchr(base, '/');
 
@@ -689,7 +817,7 @@ static const struct file_ops pdir_ops = {
 	.getdents64 = pdir_getdents64,
 	.lseek = pdir_lseek,
 	.fstat = pfile_fstat,
-	.release = pbuf_release,
+	.release = pdir_release,
 };
 
 long procfs_open(struct nameidata *nd, int flags, struct file **out)
@@ -739,28 +867,25 @@ long procfs_open(struct nameidata *nd, int flags, struct file **out)
 	if (flags & O_CREAT)
 		return -EEXIST;
 	if (is_dir(t.kind)) {
-		struct pbuf *b;
+		struct pdir *pd;
 
 		if (acc != O_RDONLY)
 			return -EISDIR;
-		b = calloc(1, sizeof(*b));
-		if (!b)
+		pd = kzalloc(sizeof(*pd));
+		if (!pd)
 			return -ENOMEM;
-		r = list_dir(&t, b);
-		if (r < 0) {
-			free(b->data);
-			free(b);
-			return r;
-		}
-		f = file_alloc(&pdir_ops, FS_PROC, (unsigned)flags & (O_ACCMODE | O_NONBLOCK | O_PATH | O_DIRECTORY),
+		pd->t = t;
+		pd->pid = t.p ? t.p->pid : 0;
+		f = file_alloc(&pdir_ops, FS_PROC,
+			       (unsigned)flags & (O_ACCMODE | O_NONBLOCK |
+						  O_PATH | O_DIRECTORY),
 			       -1, nd->abs);
 		if (!f) {
-			free(b->data);
-			free(b);
+			kfree(pd);
 			return -ENOMEM;
 		}
 		f->fflags |= FILE_DIR;
-		f->priv = b;
+		f->priv = pd;
 		*out = f;
 		return 0;
 	}
@@ -779,16 +904,16 @@ long procfs_open(struct nameidata *nd, int flags, struct file **out)
 		else
 			r = -EINVAL;
 		if (r < 0) {
-			free(b.data);
+			kfree(b.data);
 			return r;
 		}
-		mb = malloc(sizeof(*mb));
+		mb = kmalloc(sizeof(*mb));
 		f = file_alloc(&pfile_ops, FS_PROC, (unsigned)flags & (O_ACCMODE | O_NONBLOCK),
 			       -1, nd->abs);
 		if (!mb || !f) {
-			free(mb);
-			free(f);
-			free(b.data);
+			kfree(mb);
+			kfree(f);
+			kfree(b.data);
 			return -ENOMEM;
 		}
 		mb->data = b.data;
@@ -944,14 +1069,14 @@ static int gen_limits(struct proc *p, struct thread *t, struct pbuf *b)
 		char s[24], h[24];
 
 		if (rl->rlim_cur == RLIM_INFINITY)
-			snprintf(s, sizeof(s), "unlimited");
+			ksnprintf(s, sizeof(s), "unlimited");
 		else
-			snprintf(s, sizeof(s), "%llu",
+			ksnprintf(s, sizeof(s), "%llu",
 				 (unsigned long long)rl->rlim_cur);
 		if (rl->rlim_max == RLIM_INFINITY)
-			snprintf(h, sizeof(h), "unlimited");
+			ksnprintf(h, sizeof(h), "unlimited");
 		else
-			snprintf(h, sizeof(h), "%llu",
+			ksnprintf(h, sizeof(h), "%llu",
 				 (unsigned long long)rl->rlim_max);
 		r = pbuf_printf(b, "%-25s %-20s %-20s %-10s\n", lim[i].name, s,
 				h, lim[i].unit);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "base/fmt.h"
 #include "base/host.h"
 #include "kernel/kernel.h"
 #include "kernel/proc.h"
@@ -24,7 +25,7 @@ long procfs_reopen_fd(struct proc *p, int fd, int flags, struct file **out)
 		char link[64];
 		long hfd;
 
-		snprintf(link, sizeof(link), "/proc/self/fd/%d", f->host_fd);
+		ksnprintf(link, sizeof(link), "/proc/self/fd/%d", f->host_fd);
 		hfd = host_openat(AT_FDCWD, link, (flags & ~O_ASYNC) | O_CLOEXEC,
 				  0);
 		if (hfd < 0) {
@@ -159,7 +160,7 @@ const char *procfs_cpus_mask(void)
 {
 	static char buf[32];
 
-	snprintf(buf, sizeof(buf), "%x", (1u << kopts.cores) - 1);
+	ksnprintf(buf, sizeof(buf), "%x", (1u << kopts.cores) - 1);
 	return buf;
 }
 
@@ -168,8 +169,8 @@ const char *procfs_cpus_list(void)
 	static char buf[32];
 
 	if (kopts.cores == 1)
-		snprintf(buf, sizeof(buf), "0");
+		ksnprintf(buf, sizeof(buf), "0");
 	else
-		snprintf(buf, sizeof(buf), "0-%d", kopts.cores - 1);
+		ksnprintf(buf, sizeof(buf), "0-%d", kopts.cores - 1);
 	return buf;
 }

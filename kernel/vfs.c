@@ -20,8 +20,27 @@
  * so ".." and symlinks resolve physically, as Linux does. (A host symlink
  * into /proc or /dev reaches the host's own files, not ours.)
  */
-int vfs_resolve(int dirfd, const char *path, struct nameidata *nd,
-		struct file **base)
+int vfs_classify(struct nameidata *nd, unsigned lookup, int depth)
+{
+	nd->rel = NULL;
+	if (path_under(nd->abs, "/proc")) {
+		nd->fs = FS_PROC;
+		nd->rel = nd->abs + 5;
+		return procfs_magic(nd, lookup, depth);
+	}
+	if (path_under(nd->abs, "/dev") && devfs_owns(nd->abs + 4)) {
+		nd->fs = FS_DEV;
+		nd->rel = nd->abs + 4;
+		return 0;
+	}
+	nd->fs = FS_HOST;
+	nd->host_dirfd = AT_FDCWD;
+	nd->host_path = nd->abs;
+	return 0;
+}
+
+int vfs_resolve(int dirfd, const char *path, unsigned lookup,
+		struct nameidata *nd, struct file **base)
 {
 	struct proc *p = current_proc();
 	struct file *bf = NULL;
@@ -59,6 +78,11 @@ int vfs_resolve(int dirfd, const char *path, struct nameidata *nd,
 	if (path_under(nd->abs, "/proc")) {
 		nd->fs = FS_PROC;
 		nd->rel = nd->abs + 5;
+		r = procfs_magic(nd, lookup, 0);
+		if (r < 0) {
+			file_put(bf);
+			return r;
+		}
 	} else if (path_under(nd->abs, "/dev") && devfs_owns(nd->abs + 4)) {
 		nd->fs = FS_DEV;
 		nd->rel = nd->abs + 4;
@@ -74,15 +98,15 @@ int vfs_resolve(int dirfd, const char *path, struct nameidata *nd,
 	return 0;
 }
 
-int vfs_resolve_user(int dirfd, const char *upath, struct nameidata *nd,
-		     struct file **base, char *kpath)
+int vfs_resolve_user(int dirfd, const char *upath, unsigned lookup,
+		     struct nameidata *nd, struct file **base, char *kpath)
 {
 	long r = strncpy_from_user(kpath, upath, PATH_MAX);
 
 	*base = NULL;
 	if (r < 0)
 		return (int)r;
-	return vfs_resolve(dirfd, kpath, nd, base);
+	return vfs_resolve(dirfd, kpath, lookup, nd, base);
 }
 
 long vfs_open(struct nameidata *nd, int flags, unsigned mode,

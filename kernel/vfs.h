@@ -144,7 +144,11 @@ struct nameidata {
 	const char *host_path; /* FS_HOST: path relative to host_dirfd */
 	char abs[PATH_MAX]; /* normalized absolute path */
 	const char *rel; /* FS_PROC/FS_DEV: abs past the mount point */
+	char hostbuf[PATH_MAX]; /* host_path when it is not the guest's */
 };
+
+/* vfs_resolve @lookup flags */
+#define LOOKUP_FOLLOW 0x1 /* follow a /proc magic link as the last component */
 
 /*
  * vfs_resolve - resolve guest path @path (a kernel copy) relative to
@@ -152,12 +156,19 @@ struct nameidata {
  * *@base (to release with file_put; may be NULL).
  * Returns 0 or -errno (-ENOENT for "", -EBADF, -ENOTDIR).
  */
-int vfs_resolve(int dirfd, const char *path, struct nameidata *nd,
-		struct file **base);
+int vfs_resolve(int dirfd, const char *path, unsigned lookup,
+		struct nameidata *nd, struct file **base);
+
+/*
+ * vfs_classify - set the file system of @nd from nd->abs (absolute,
+ * normalized), following /proc magic links per @lookup. A host path is
+ * used as it is. @depth counts nested links (-ELOOP past 8).
+ */
+int vfs_classify(struct nameidata *nd, unsigned lookup, int depth);
 
 /* copy a guest path and resolve it; -EFAULT, -ENAMETOOLONG, ... */
-int vfs_resolve_user(int dirfd, const char *upath, struct nameidata *nd,
-		     struct file **base, char *kpath);
+int vfs_resolve_user(int dirfd, const char *upath, unsigned lookup,
+		     struct nameidata *nd, struct file **base, char *kpath);
 
 /* open: returns a new file or -errno (via PTR_ERR-like helpers below) */
 long vfs_open(struct nameidata *nd, int flags, unsigned mode,
@@ -191,8 +202,13 @@ long devfs_stat(struct nameidata *nd, bool follow, struct stat *kst);
 long devfs_readlink(struct nameidata *nd, char *kbuf, size_t n);
 bool devfs_owns(const char *rel);
 
-/* is @nd a symlink of ours (procfs/devfs) to follow? fills @target */
-long vfs_follow(struct nameidata *nd, char *target, size_t n);
+/*
+ * procfs_magic - if @nd names something through one of /proc's magic
+ * links (<pid>/fd/N, cwd, exe, root) - in the middle of the path, or at
+ * its end with LOOKUP_FOLLOW - make @nd name the target instead, as Linux
+ * does. Returns 0 (possibly unchanged) or -errno.
+ */
+int procfs_magic(struct nameidata *nd, unsigned lookup, int depth);
 
 /* /dev/zero: mmap of it is anonymous memory */
 bool devfs_is_zero(struct file *f);

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "base/kmalloc.h"
 #include "base/host.h"
 #include "loader/loader.h"
 #include "loader/stack.h"
@@ -96,7 +97,7 @@ static void image_close(struct loader_image *im)
 		host_munmap((void *)im->map, im->size ? im->size : 1);
 	if (im->fd >= 0)
 		host_close(im->fd);
-	free(im->info);
+	kfree(im->info);
 	im->map = NULL;
 	im->info = NULL;
 	im->fd = -1;
@@ -144,7 +145,7 @@ static int image_validate(struct loader_image *im, const char *what,
 	char reason[LOADER_WHY];
 	int r;
 
-	im->info = malloc(sizeof(*im->info));
+	im->info = kmalloc(sizeof(*im->info));
 	if (!im->info)
 		return why_set(why, whylen, -ENOMEM, "out of memory");
 	r = elf_validate(im->map, im->size, im->info, reason, sizeof(reason));
@@ -161,15 +162,15 @@ static char **argv_dup(char *const argv[])
 
 	while (argv[n])
 		n++;
-	v = calloc(n + 1, sizeof(char *));
+	v = kcalloc(n + 1, sizeof(char *));
 	if (!v)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		v[i] = strdup(argv[i]);
+		v[i] = kstrdup(argv[i]);
 		if (!v[i]) {
 			while (i-- > 0)
-				free(v[i]);
-			free(v);
+				kfree(v[i]);
+			kfree(v);
 			return NULL;
 		}
 	}
@@ -181,8 +182,8 @@ static void argv_free(char **v)
 	if (!v)
 		return;
 	for (size_t i = 0; v[i]; i++)
-		free(v[i]);
-	free(v);
+		kfree(v[i]);
+	kfree(v);
 }
 
 /* argv of a script: interp [arg] filename argv[1..] */
@@ -194,15 +195,15 @@ static char **argv_for_script(char **old, const char *interp, const char *arg,
 
 	while (old[n])
 		n++;
-	v = calloc(n + 4, sizeof(char *));
+	v = kcalloc(n + 4, sizeof(char *));
 	if (!v)
 		return NULL;
-	v[k++] = strdup(interp);
+	v[k++] = kstrdup(interp);
 	if (arg[0])
-		v[k++] = strdup(arg);
-	v[k++] = strdup(filename);
+		v[k++] = kstrdup(arg);
+	v[k++] = kstrdup(filename);
 	for (size_t i = 1; i < n; i++)
-		v[k++] = strdup(old[i]);
+		v[k++] = kstrdup(old[i]);
 	for (size_t i = 0; i < k; i++) {
 		if (!v[i]) {
 			argv_free(v);
@@ -216,7 +217,7 @@ int loader_prepare(const struct loader_ops *ops, const char *filename,
 		   char *const argv[], char *const envp[],
 		   struct loader_prep *prep, char *why, size_t whylen)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], script[PATH_MAX] = "";
 	int r;
 
 	memset(prep, 0, sizeof(*prep));
@@ -235,6 +236,12 @@ int loader_prepare(const struct loader_ops *ops, const char *filename,
 		char **nargv;
 
 		r = image_open(ops, path, &prep->main, why, whylen);
+		if (r < 0 && depth > 0)
+			why_set(why, whylen, r, "%s: bad interpreter %s: %s",
+				script, path, strerror(-r));
+		/* it exists unless the path itself does not resolve */
+		if (r != -ENOENT && r != -ENOTDIR)
+			prep->found = true;
 		if (r < 0)
 			goto fail;
 		if (prep->main.size < 2 || prep->main.map[0] != '#' ||
@@ -261,6 +268,7 @@ int loader_prepare(const struct loader_ops *ops, const char *filename,
 		argv_free(prep->argv);
 		prep->argv = nargv;
 		image_close(&prep->main);
+		strcpy(script, path);
 		strcpy(path, interp);
 	}
 
@@ -553,7 +561,7 @@ int loader_commit(struct mm *mm, struct loader_prep *prep,
 			       "argument list too long");
 	img_size = (strbytes + strlen(prep->execfn) + 8192 + 256 +
 		    (argc + envc + 64) * 8 + 15) & ~15ull;
-	img = aligned_alloc(16, img_size);
+	img = kmalloc(img_size);
 	if (!img)
 		return why_set(why, whylen, -ENOMEM, "out of memory");
 	host_getrandom(rnd, sizeof(rnd), 0);
@@ -579,7 +587,7 @@ int loader_commit(struct mm *mm, struct loader_prep *prep,
 	    copy_to_user((void *)so.sp, img + img_size - (stack_end - so.sp),
 			 stack_end - so.sp) < 0)
 		r = -EFAULT;
-	free(img);
+	kfree(img);
 	if (r < 0)
 		return why_set(why, whylen, r, "cannot build the stack: %s",
 			       strerror(-r));

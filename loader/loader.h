@@ -40,6 +40,7 @@ struct loader_prep {
 	char **argv; /* final argv (rewritten by #!), owned */
 	char *const *envp;
 	char execfn[PATH_MAX]; /* AT_EXECFN: the name given to execve */
+	bool found; /* the program itself was opened (kept after release) */
 };
 
 struct loader_creds {

@@ -6,6 +6,7 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 
+#include "base/kmalloc.h"
 #include "base/host.h"
 #include "base/log.h"
 #include "mm/mm.h"
@@ -149,7 +150,7 @@ void mm_destroy(struct mm *mm)
 		struct near_area *a = mm->near_stubs;
 
 		mm->near_stubs = a->next;
-		free(a);
+		kfree(a);
 	}
 	vma_set_destroy(&mm->vs);
 	mm->region_start = mm->region_end = 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "base/fmt.h"
 #include "base/host.h"
 #include "base/log.h"
 #include "mm/mm.h"
@@ -808,7 +809,7 @@ size_t mm_maps_text(struct mm *mm, char *buf, size_t size)
 			name = "/dev/zero (deleted)";
 		else if (v->name)
 			name = v->name;
-		n = snprintf(line, sizeof(line),
+		n = ksnprintf(line, sizeof(line),
 			     "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu",
 			     (unsigned long long)v->start,
 			     (unsigned long long)v->end,
@@ -826,7 +827,7 @@ size_t mm_maps_text(struct mm *mm, char *buf, size_t size)
 			/* Linux pads the name to start at column 73 */
 			while (n < 73 && n < (int)sizeof(line) - 1)
 				line[n++] = ' ';
-			n += snprintf(line + n, sizeof(line) - (size_t)n, "%s",
+			n += ksnprintf(line + n, sizeof(line) - (size_t)n, "%s",
 				      name);
 		}
 		if (n > (int)sizeof(line) - 2)

@@ -3,12 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/kmalloc.h"
 #include "mm/vma.h"
 
 struct vma_file *vma_file_new(const char *path, uint64_t dev, uint64_t ino)
 {
 	size_t len = strlen(path);
-	struct vma_file *f = malloc(sizeof(*f) + len + 1);
+	struct vma_file *f = kmalloc(sizeof(*f) + len + 1);
 
 	if (!f)
 		return NULL;
@@ -29,7 +30,7 @@ struct vma_file *vma_file_get(struct vma_file *f)
 void vma_file_put(struct vma_file *f)
 {
 	if (f && __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) == 0)
-		free(f);
+		kfree(f);
 }
 
 void vma_set_init(struct vma_set *s)
@@ -42,7 +43,7 @@ void vma_set_destroy(struct vma_set *s)
 {
 	for (size_t i = 0; i < s->n; i++)
 		vma_file_put(s->v[i].file);
-	free(s->v);
+	kfree(s->v);
 	vma_set_init(s);
 }
 
@@ -111,7 +112,7 @@ static int reserve(struct vma_set *s, size_t extra)
 	cap = s->cap ? s->cap * 2 : 64;
 	while (cap < s->n + extra)
 		cap *= 2;
-	v = realloc(s->v, cap * sizeof(*v));
+	v = krealloc(s->v, cap * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	s->v = v;

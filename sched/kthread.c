@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "base/kmalloc.h"
 #include "base/host.h"
 #include "sched/sched.h"
 
@@ -31,7 +32,7 @@ int kthread_init_self(struct kthread *k, int id)
 	k->fsbase = fs;
 	k->host_tid = (uint64_t)host_gettid();
 
-	k->sys_counts = calloc(SYS_COUNT_MAX, sizeof(uint64_t));
+	k->sys_counts = kcalloc(SYS_COUNT_MAX, sizeof(uint64_t));
 	if (!k->sys_counts)
 		return -ENOMEM;
 

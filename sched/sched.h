@@ -46,6 +46,9 @@ _Static_assert(sizeof(struct trapframe) == TF_SIZE, "tf size");
 _Static_assert(TF_SIZE % 16 == 0, "kernel stack alignment below the tf");
 
 #define KSTACK_SIZE (64 * 1024)
+#define UT_XSAVE_BYTES 4096
+/* guard page, xsave area, kernel stack */
+#define UT_MAP_BYTES (4096 + UT_XSAVE_BYTES + KSTACK_SIZE)
 
 /* uthread flags */
 #define UT_XSAVED 0x1 /* guest extended state is in ->xsave, not in regs */

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "base/kmalloc.h"
 #include "base/host.h"
 #include "sched/sched.h"
 
@@ -15,19 +16,22 @@ int uthread_init(struct uthread *u, void (*fn)(void *), void *arg)
 	uint64_t *sp;
 
 	memset(u, 0, sizeof(*u));
-	/* guard page below the stack catches overflows of our own code */
-	p = host_mmap(NULL, KSTACK_SIZE + 4096, PROT_READ | PROT_WRITE,
+	/*
+	 * One mapping: a guard page, the xsave area (one page, 64-byte
+	 * aligned, no allocator involved), then the kernel stack. The guard
+	 * catches overflows of our own code.
+	 */
+	if (xstate_size() > UT_XSAVE_BYTES)
+		return -ENOTSUP;
+	p = host_mmap(NULL, UT_MAP_BYTES, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p < 0)
 		return (int)p;
 	host_mprotect((void *)p, 4096, PROT_NONE);
 	u->kstack = (char *)p;
-	u->kstack_top = (uint64_t)p + 4096 + KSTACK_SIZE;
+	u->xsave = (char *)p + 4096;
+	u->kstack_top = (uint64_t)p + UT_MAP_BYTES;
 	u->tf = (struct trapframe *)(u->kstack_top - TF_SIZE);
-
-	u->xsave = aligned_alloc(64, xstate_size());
-	if (!u->xsave)
-		goto undo_stack;
 	xstate_init_area(u->xsave);
 	u->flags = UT_XSAVED; /* the clean state is restored on first entry */
 	list_init(&u->runq_node);
@@ -43,17 +47,12 @@ int uthread_init(struct uthread *u, void (*fn)(void *), void *arg)
 	sp[6] = (uint64_t)uthread_trampoline;
 	u->ksp = sp;
 	return 0;
-
-undo_stack:
-	host_munmap(u->kstack, KSTACK_SIZE + 4096);
-	return -ENOMEM;
 }
 
 void uthread_destroy(struct uthread *u)
 {
 	if (u->kstack)
-		host_munmap(u->kstack, KSTACK_SIZE + 4096);
-	free(u->xsave);
+		host_munmap(u->kstack, UT_MAP_BYTES);
 	u->kstack = NULL;
 	u->xsave = NULL;
 }

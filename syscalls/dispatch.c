@@ -40,6 +40,7 @@ void syscall_entry_c(struct trapframe *tf, int how)
 	/* like Linux, the number is the low 32 bits of rax, sign-extended */
 	unsigned long nr = (unsigned long)(long)(int)tf->orig_rax;
 	const struct sys_entry *e = sys_lookup(nr);
+	struct vsnap *check = NULL;
 	long ret;
 
 	/* what the syscall instruction does to rcx and r11 */
@@ -55,6 +56,8 @@ void syscall_entry_c(struct trapframe *tf, int how)
 
 	if (!(e->flags & SYSF_FAST) || strace_enabled || how == ENTRY_TRAP)
 		xstate_save(u);
+	else if (kopts.check_fast && !(u->flags & UT_XSAVED))
+		check = checkfast_enter();
 	if (how == ENTRY_TRAP)
 		rewrite_site(tf->rip, nr);
 	if (strace_enabled)
@@ -70,6 +73,8 @@ void syscall_entry_c(struct trapframe *tf, int how)
 	tf->rax = (uint64_t)ret;
 	kernel_exit_work(tf);
 	xstate_restore(u);
+	if (check)
+		checkfast_exit(check, e, nr);
 }
 
 void sys_stats_collect(struct sys_stats *st, uint64_t *counts, int n)

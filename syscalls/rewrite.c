@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "base/kmalloc.h"
 #include "base/host.h"
 #include "base/log.h"
 #include "kernel/proc.h"
@@ -306,7 +307,7 @@ static uint64_t near_stub(struct mm *mm, uint64_t site, size_t size)
 			return at;
 		}
 	}
-	a = malloc(sizeof(*a));
+	a = kmalloc(sizeof(*a));
 	if (!a)
 		return 0;
 	lo = site > NEAR_RANGE + 0x10000 ? site - NEAR_RANGE : 0x10000;
@@ -328,7 +329,7 @@ static uint64_t near_stub(struct mm *mm, uint64_t site, size_t size)
 			 0, NULL)
 	       : -ENOMEM;
 	if (r < 0) {
-		free(a);
+		kfree(a);
 		return 0;
 	}
 	spin_lock(&mm->lock);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/kmalloc.h"
 #include "kernel/proc.h"
 #include "mm/usercopy.h"
 #include "syscalls/syscalls.h"
@@ -220,15 +221,15 @@ SYSCALL_DEFINE2(setgroups, int, size, const unsigned __user *, list)
 	if (size < 0 || size > NGROUPS_MAX_LINUX)
 		return -EINVAL;
 	if (size) {
-		g = malloc((size_t)size * 4);
+		g = kmalloc((size_t)size * 4);
 		if (!g)
 			return -ENOMEM;
 		if (copy_from_user(g, list, (size_t)size * 4)) {
-			free(g);
+			kfree(g);
 			return -EFAULT;
 		}
 	}
-	free(c->groups);
+	kfree(c->groups);
 	c->groups = g;
 	c->ngroups = size;
 	return 0;

@@ -12,6 +12,8 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
+#include "base/fmt.h"
+#include "base/kmalloc.h"
 #include "base/host.h"
 #include "kernel/proc.h"
 #include "kernel/vfs.h"
@@ -251,7 +253,8 @@ long sys_do_open(int dirfd, const char __user *upath, int flags,
 	struct file *base, *f;
 	long r;
 
-	r = vfs_resolve_user(dirfd, upath, &nd, &base, kpath);
+	r = vfs_resolve_user(dirfd, upath, flags & O_NOFOLLOW ? 0 : LOOKUP_FOLLOW,
+			     &nd, &base, kpath);
 	if (r < 0)
 		return r;
 	r = vfs_open(&nd, flags, mode, &f);
@@ -301,7 +304,9 @@ SYSCALL_DEFINE4(openat2, int, dirfd, const char __user *, path,
 		char kpath[PATH_MAX];
 		struct nameidata nd;
 		struct file *base, *f;
-		long r = vfs_resolve_user(dirfd, path, &nd, &base, kpath);
+		long r = vfs_resolve_user(dirfd, path,
+					  how.flags & O_NOFOLLOW ? 0 : LOOKUP_FOLLOW,
+					  &nd, &base, kpath);
 
 		if (r < 0)
 			return r;
@@ -583,7 +588,7 @@ SYSCALL_DEFINE2(truncate, const char __user *, path, off_t, len)
 
 	if (len < 0)
 		return -EINVAL;
-	r = vfs_resolve_user(AT_FDCWD, path, &nd, &base, kpath);
+	r = vfs_resolve_user(AT_FDCWD, path, LOOKUP_FOLLOW, &nd, &base, kpath);
 	if (r < 0)
 		return r;
 	if (nd.fs != FS_HOST) {
@@ -713,8 +718,8 @@ SYSCALL_DEFINE3(getdents, int, fd, void __user *, buf, unsigned, n)
 	}
 	if (n > 65536)
 		n = 65536;
-	kb = malloc(n);
-	out = malloc(n);
+	kb = kmalloc(n);
+	out = kmalloc(n);
 	if (!kb || !out) {
 		r = -ENOMEM;
 		goto out;
@@ -752,8 +757,8 @@ SYSCALL_DEFINE3(getdents, int, fd, void __user *, buf, unsigned, n)
 		f->ops->lseek(f, resume, SEEK_SET);
 	r = copy_to_user(buf, out, (size_t)done) ? -EFAULT : done;
 out:
-	free(kb);
-	free(out);
+	kfree(kb);
+	kfree(out);
 	file_put(f);
 	return r;
 }
@@ -771,7 +776,7 @@ static long copy_loop(struct file *in, struct file *out, off_t *inoff,
 		return -EINVAL;
 	if (inoff && *inoff < 0)
 		return -EINVAL;
-	buf = malloc(65536);
+	buf = kmalloc(65536);
 	if (!buf)
 		return -ENOMEM;
 	while ((size_t)total < count) {
@@ -799,7 +804,7 @@ static long copy_loop(struct file *in, struct file *out, off_t *inoff,
 		if (w < r)
 			break;
 	}
-	free(buf);
+	kfree(buf);
 	return total;
 }
 
@@ -874,7 +879,7 @@ SYSCALL_DEFINE2(memfd_create, const char __user *, uname, unsigned, flags)
 	fd = host_syscall2(SYS_memfd_create, name, flags | MFD_CLOEXEC);
 	if (fd < 0)
 		return fd;
-	snprintf(path, sizeof(path), "/memfd:%s", name);
+	ksnprintf(path, sizeof(path), "/memfd:%s", name);
 	f = hostfs_wrap((int)fd, O_RDWR | O_LARGEFILE, path);
 	if (!f) {
 		host_close((int)fd);

@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include <utime.h>
 
+#include "base/fmt.h"
+#include "base/kmalloc.h"
 #include "base/host.h"
 #include "kernel/proc.h"
 #include "kernel/vfs.h"
@@ -25,9 +27,10 @@ struct upath {
 	struct file *base;
 };
 
-static long upath_get(struct upath *u, int dirfd, const char __user *p)
+static long upath_get(struct upath *u, int dirfd, const char __user *p,
+		      unsigned lookup)
 {
-	return vfs_resolve_user(dirfd, p, &u->nd, &u->base, u->k);
+	return vfs_resolve_user(dirfd, p, lookup, &u->nd, &u->base, u->k);
 }
 
 static void upath_put(struct upath *u)
@@ -67,10 +70,10 @@ static long set_cwd(struct file *f, const char *path)
 	/* the host knows the physical path (symlinks resolved) */
 	if (f->host_fd < 0 || file_dpath(f, phys, sizeof(phys)) < 0 ||
 	    phys[0] != '/')
-		snprintf(phys, sizeof(phys), "%s", path);
+		ksnprintf(phys, sizeof(phys), "%s", path);
 	old = p->fs.cwd;
 	p->fs.cwd = f;
-	snprintf(p->fs.cwd_path, sizeof(p->fs.cwd_path), "%s", phys);
+	ksnprintf(p->fs.cwd_path, sizeof(p->fs.cwd_path), "%s", phys);
 	file_put(old);
 	return 0;
 }
@@ -78,7 +81,6 @@ static long set_cwd(struct file *f, const char *path)
 static long chdir_to(struct upath *u)
 {
 	struct file *f;
-	struct stat st;
 	long r;
 
 	if (u->nd.fs == FS_DEV)
@@ -89,18 +91,19 @@ static long chdir_to(struct upath *u)
 			return r;
 		return set_cwd(f, u->nd.abs);
 	}
-	/* search permission, like Linux's chdir */
-	r = host_syscall4(SYS_faccessat2, u->nd.host_dirfd, u->nd.host_path,
-			  X_OK, 0);
-	if (r < 0)
-		return r;
 	r = host_openat(u->nd.host_dirfd, u->nd.host_path,
 			O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
 	if (r < 0)
 		return r;
-	if (host_fstat((int)r, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		host_close((int)r);
-		return -ENOTDIR;
+	/* then search permission, in Linux's order (ENOTDIR first) */
+	{
+		long a = host_syscall4(SYS_faccessat2, (int)r, "", X_OK,
+				       AT_EMPTY_PATH);
+
+		if (a < 0) {
+			host_close((int)r);
+			return a;
+		}
 	}
 	f = hostfs_wrap((int)r, O_PATH, u->nd.abs);
 	if (!f) {
@@ -113,7 +116,7 @@ static long chdir_to(struct upath *u)
 SYSCALL_DEFINE1(chdir, const char __user *, path)
 {
 	struct upath u;
-	long r = upath_get(&u, AT_FDCWD, path);
+	long r = upath_get(&u, AT_FDCWD, path, LOOKUP_FOLLOW);
 
 	if (r < 0)
 		return r;
@@ -152,7 +155,7 @@ SYSCALL_DEFINE1(chroot, const char __user *, path)
 static long do_mkdirat(int dirfd, const char __user *path, unsigned mode)
 {
 	struct upath u;
-	long r = upath_get(&u, dirfd, path);
+	long r = upath_get(&u, dirfd, path, 0);
 
 	if (r < 0)
 		return r;
@@ -195,7 +198,7 @@ static long do_mknodat(int dirfd, const char __user *path, unsigned mode,
 	default:
 		return -EINVAL;
 	}
-	r = upath_get(&u, dirfd, path);
+	r = upath_get(&u, dirfd, path, 0);
 	if (r < 0)
 		return r;
 	if (u.nd.fs != FS_HOST)
@@ -229,7 +232,7 @@ static long do_unlinkat(int dirfd, const char __user *path, int flags)
 
 	if (flags & ~AT_REMOVEDIR)
 		return -EINVAL;
-	r = upath_get(&u, dirfd, path);
+	r = upath_get(&u, dirfd, path, 0);
 	if (r < 0)
 		return r;
 	if (u.nd.fs != FS_HOST)
@@ -258,13 +261,14 @@ SYSCALL_DEFINE3(unlinkat, int, dirfd, const char __user *, path, int, flags)
 
 /* two paths: both must be the host's (else EXDEV, like across mounts) */
 static long two_paths(int d1, const char __user *p1, int d2,
-		      const char __user *p2, struct upath *a, struct upath *b)
+		      const char __user *p2, struct upath *a, struct upath *b,
+		      unsigned lookup1)
 {
-	long r = upath_get(a, d1, p1);
+	long r = upath_get(a, d1, p1, lookup1);
 
 	if (r < 0)
 		return r;
-	r = upath_get(b, d2, p2);
+	r = upath_get(b, d2, p2, 0);
 	if (r < 0) {
 		upath_put(a);
 		return r;
@@ -287,11 +291,11 @@ static long do_renameat2(int od, const char __user *op, int nd,
 	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT))
 		return -EINVAL;
 	/* two PATH_MAX buffers each: keep them off the kernel stack */
-	a = malloc(sizeof(*a) * 2);
+	a = kmalloc(sizeof(*a) * 2);
 	if (!a)
 		return -ENOMEM;
 	b = a + 1;
-	r = two_paths(od, op, nd, np, a, b);
+	r = two_paths(od, op, nd, np, a, b, 0);
 	if (r == 0) {
 		r = host_syscall5(SYS_renameat2, a->nd.host_dirfd,
 				  a->nd.host_path, b->nd.host_dirfd,
@@ -299,7 +303,7 @@ static long do_renameat2(int od, const char __user *op, int nd,
 		upath_put(a);
 		upath_put(b);
 	}
-	free(a);
+	kfree(a);
 	return r;
 }
 
@@ -330,18 +334,19 @@ static long do_linkat(int od, const char __user *op, int nd,
 		return -EINVAL;
 	if (flags & AT_EMPTY_PATH)
 		return -ENOENT; /* linking an open file: not supported */
-	a = malloc(sizeof(*a) * 2);
+	a = kmalloc(sizeof(*a) * 2);
 	if (!a)
 		return -ENOMEM;
 	b = a + 1;
-	r = two_paths(od, op, nd, np, a, b);
+	r = two_paths(od, op, nd, np, a, b,
+		      flags & AT_SYMLINK_FOLLOW ? LOOKUP_FOLLOW : 0);
 	if (r == 0) {
 		r = host_syscall5(SYS_linkat, a->nd.host_dirfd, a->nd.host_path,
 				  b->nd.host_dirfd, b->nd.host_path, flags);
 		upath_put(a);
 		upath_put(b);
 	}
-	free(a);
+	kfree(a);
 	return r;
 }
 
@@ -367,7 +372,7 @@ static long do_symlinkat(const char __user *utarget, int dirfd,
 		return r;
 	if (r == 0)
 		return -ENOENT;
-	r = upath_get(&u, dirfd, path);
+	r = upath_get(&u, dirfd, path, 0);
 	if (r < 0)
 		return r;
 	if (u.nd.fs != FS_HOST)
@@ -399,7 +404,8 @@ static long do_fchmodat(int dirfd, const char __user *path, unsigned mode,
 
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	r = upath_get(&u, dirfd, path);
+	r = upath_get(&u, dirfd, path,
+		      flags & AT_SYMLINK_NOFOLLOW ? 0 : LOOKUP_FOLLOW);
 	if (r < 0)
 		return r;
 	if (u.nd.fs != FS_HOST)
@@ -452,7 +458,8 @@ static long do_fchownat(int dirfd, const char __user *path, unsigned uid,
 
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	r = upath_get(&u, dirfd, path);
+	r = upath_get(&u, dirfd, path,
+		      flags & AT_SYMLINK_NOFOLLOW ? 0 : LOOKUP_FOLLOW);
 	if (r < 0)
 		return r;
 	if (u.nd.fs != FS_HOST)
@@ -525,7 +532,8 @@ static long do_utimensat(int dirfd, const char __user *path,
 		file_put(f);
 		return r;
 	}
-	r = upath_get(&u, dirfd, path);
+	r = upath_get(&u, dirfd, path,
+		      flags & AT_SYMLINK_NOFOLLOW ? 0 : LOOKUP_FOLLOW);
 	if (r < 0)
 		return r;
 	if (u.nd.fs != FS_HOST)
@@ -609,9 +617,9 @@ SYSCALL_DEFINE2(utime, const char __user *, path,
 
 /* ---- extended attributes: the host's, by absolute path ---- */
 
-static long xattr_path(const char __user *path, struct upath *u)
+static long xattr_path(const char __user *path, struct upath *u, bool follow)
 {
-	long r = upath_get(u, AT_FDCWD, path);
+	long r = upath_get(u, AT_FDCWD, path, follow ? LOOKUP_FOLLOW : 0);
 
 	if (r < 0)
 		return r;
@@ -631,7 +639,7 @@ static long do_getxattr(const char __user *path, const char __user *uname,
 
 	if (r < 0)
 		return r == -ENAMETOOLONG ? -ERANGE : r;
-	r = xattr_path(path, &u);
+	r = xattr_path(path, &u, follow);
 	if (r < 0)
 		return r;
 	/* the lexical path: the host call has no *at form (README) */
@@ -675,7 +683,7 @@ static long do_listxattr(const char __user *path, char __user *list,
 			 size_t size, bool follow)
 {
 	struct upath u;
-	long r = xattr_path(path, &u);
+	long r = xattr_path(path, &u, follow);
 
 	if (r < 0)
 		return r;
@@ -721,7 +729,7 @@ static long do_setxattr(const char __user *path, const char __user *uname,
 
 	if (r < 0)
 		return r == -ENAMETOOLONG ? -ERANGE : r;
-	r = xattr_path(path, &u);
+	r = xattr_path(path, &u, follow);
 	if (r < 0)
 		return r;
 	r = host_syscall5(follow ? SYS_setxattr : SYS_lsetxattr, u.nd.abs,
@@ -769,7 +777,7 @@ static long do_removexattr(const char __user *path, const char __user *uname,
 
 	if (r < 0)
 		return r == -ENAMETOOLONG ? -ERANGE : r;
-	r = xattr_path(path, &u);
+	r = xattr_path(path, &u, follow);
 	if (r < 0)
 		return r;
 	r = host_syscall2(follow ? SYS_removexattr : SYS_lremovexattr,

@@ -11,6 +11,8 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include "base/fmt.h"
+#include "base/kmalloc.h"
 #include "base/host.h"
 #include "kernel/exec.h"
 #include "kernel/kernel.h"
@@ -58,7 +60,7 @@ SYSCALL_DEFINE1(exit_group, int, code)
 static char **copy_strv(char *const __user *uv, long *err, size_t *total)
 {
 	size_t n = 0, cap = 16;
-	char **v = malloc(cap * sizeof(char *));
+	char **v = kmalloc(cap * sizeof(char *));
 
 	if (!v) {
 		*err = -ENOMEM;
@@ -72,7 +74,7 @@ static char **copy_strv(char *const __user *uv, long *err, size_t *total)
 			char **nv;
 
 			cap *= 2;
-			nv = realloc(v, cap * sizeof(char *));
+			nv = krealloc(v, cap * sizeof(char *));
 			if (!nv) {
 				*err = -ENOMEM;
 				goto fail;
@@ -87,24 +89,24 @@ static char **copy_strv(char *const __user *uv, long *err, size_t *total)
 		}
 		if (!us)
 			break;
-		ks = malloc(32 * 4096);
+		ks = kmalloc(32 * 4096);
 		if (!ks) {
 			*err = -ENOMEM;
 			goto fail;
 		}
 		len = strncpy_from_user(ks, us, 32 * 4096);
 		if (len < 0) {
-			free(ks);
+			kfree(ks);
 			*err = len == -ENAMETOOLONG ? -E2BIG : len;
 			goto fail;
 		}
 		*total += (size_t)len + 1;
 		if (*total > (2u << 20)) {
-			free(ks);
+			kfree(ks);
 			*err = -E2BIG;
 			goto fail;
 		}
-		v[n] = realloc(ks, (size_t)len + 1);
+		v[n] = krealloc(ks, (size_t)len + 1);
 		if (!v[n])
 			v[n] = ks;
 	}
@@ -112,8 +114,8 @@ static char **copy_strv(char *const __user *uv, long *err, size_t *total)
 	return v;
 fail:
 	while (n-- > 0)
-		free(v[n]);
-	free(v);
+		kfree(v[n]);
+	kfree(v);
 	return NULL;
 }
 
@@ -122,8 +124,8 @@ static void free_strv(char **v)
 	if (!v)
 		return;
 	for (size_t i = 0; v[i]; i++)
-		free(v[i]);
-	free(v);
+		kfree(v[i]);
+	kfree(v);
 }
 
 static long do_execve(const char *kpath, char *const __user *uargv,
@@ -142,7 +144,7 @@ static long do_execve(const char *kpath, char *const __user *uargv,
 		free_strv(argv);
 		return err;
 	}
-	r = exec_image(kpath, argv, envp, current_tf(), why, sizeof(why));
+	r = exec_image(kpath, argv, envp, current_tf(), why, sizeof(why), NULL);
 	free_strv(argv);
 	free_strv(envp);
 	return r;
@@ -354,7 +356,7 @@ static const char *intern(const char *s)
 		}
 	}
 	if (!r && i < 256) {
-		names[i].name = malloc(strlen(s) + 8);
+		names[i].name = kmalloc(strlen(s) + 8);
 		if (names[i].name) {
 			strcpy(names[i].name, "[anon:");
 			strcat(names[i].name, s);
@@ -383,7 +385,7 @@ SYSCALL_DEFINE5(prctl, int, op, unsigned long, a2, unsigned long, a3,
 		}
 		if (r < 0)
 			return r;
-		snprintf(t->comm, sizeof(t->comm), "%s", name);
+		ksnprintf(t->comm, sizeof(t->comm), "%s", name);
 		if (t->tid == p->pid)
 			memcpy(p->comm, t->comm, sizeof(p->comm));
 		return 0;

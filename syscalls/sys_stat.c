@@ -65,7 +65,9 @@ static long do_fstatat(int dirfd, const char __user *upath,
 		if (r == 0)
 			return stat_dirfd(dirfd, ust);
 	}
-	r = vfs_resolve_user(dirfd, upath, &nd, &base, kpath);
+	r = vfs_resolve_user(dirfd, upath,
+			     flags & AT_SYMLINK_NOFOLLOW ? 0 : LOOKUP_FOLLOW, &nd,
+			     &base, kpath);
 	if (r < 0)
 		return r;
 	if (nd.fs == FS_HOST) {
@@ -175,7 +177,9 @@ SYSCALL_DEFINE5(statx, int, dirfd, const char __user *, upath, int, flags,
 		file_put(f);
 		return r;
 	}
-	r = vfs_resolve(dirfd, kpath, &nd, &base);
+	r = vfs_resolve(dirfd, kpath,
+			flags & AT_SYMLINK_NOFOLLOW ? 0 : LOOKUP_FOLLOW, &nd,
+			&base);
 	if (r < 0)
 		return r;
 	if (nd.fs == FS_HOST) {
@@ -213,7 +217,8 @@ SYSCALL_DEFINE2(statfs, const char __user *, path, struct statfs __user *,
 	char kpath[PATH_MAX];
 	struct nameidata nd;
 	struct file *base;
-	long r = vfs_resolve_user(AT_FDCWD, path, &nd, &base, kpath);
+	long r = vfs_resolve_user(AT_FDCWD, path, LOOKUP_FOLLOW, &nd, &base,
+				  kpath);
 
 	if (r < 0)
 		return r;
@@ -250,7 +255,7 @@ static long do_readlinkat(int dirfd, const char __user *upath,
 
 	if (n <= 0)
 		return -EINVAL;
-	r = vfs_resolve_user(dirfd, upath, &nd, &base, kpath);
+	r = vfs_resolve_user(dirfd, upath, 0, &nd, &base, kpath);
 	if (r < 0)
 		return r;
 	if (nd.fs == FS_HOST) {
@@ -291,7 +296,9 @@ static long do_faccessat(int dirfd, const char __user *upath, int mode,
 		return -EINVAL;
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_EMPTY_PATH))
 		return -EINVAL;
-	r = vfs_resolve_user(dirfd, upath, &nd, &base, kpath);
+	r = vfs_resolve_user(dirfd, upath,
+			     flags & AT_SYMLINK_NOFOLLOW ? 0 : LOOKUP_FOLLOW, &nd,
+			     &base, kpath);
 	if (r < 0)
 		return r;
 	r = vfs_access(&nd, mode, flags);

@@ -196,6 +196,12 @@ unsigned rewrite_nr_sites(void);
 /* Is @addr inside one of our stub or slot pages? */
 bool rewrite_owns(uint64_t addr, uint64_t len);
 
+/* checkfast.c (--check-fast) */
+struct vsnap;
+struct vsnap *checkfast_enter(void);
+void checkfast_exit(struct vsnap *before, const struct sys_entry *e,
+		    unsigned long nr);
+
 /* strace.c */
 
 /* open the --strace destination (NULL: our stderr); 0 or -errno */

@@ -46,6 +46,10 @@ static void usage(FILE *f)
 		"  --syscalls       print the syscall table (number, name, "
 		"status, note)\n"
 		"                   and exit\n"
+		"  --check-fast     testing aid: abort if a syscall served "
+		"without saving\n"
+		"                   the guest's vector registers changed "
+		"them\n"
 		"  --help           print this help and exit\n"
 		"  --version        print the version and exit\n");
 }
@@ -154,6 +158,8 @@ int main(int argc, char **argv)
 			kopts.strace_path = a + 9;
 		} else if (!strcmp(a, "--stats")) {
 			kopts.stats = true;
+		} else if (!strcmp(a, "--check-fast")) {
+			kopts.check_fast = true;
 		} else if (!strcmp(a, "--no-rewrite")) {
 			kopts.rewrite = false;
 		} else if (!strcmp(a, "--cores") || !strncmp(a, "--cores=", 8)) {

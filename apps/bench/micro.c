@@ -1,0 +1,244 @@
+/* micro.c - junction-bench child mode: one timed microbenchmark */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+/* a measured run lasts about this long */
+#define RUN_NS 300000000ull
+/* calibration doubles the count until a batch lasts at least this long */
+#define CALIB_NS 30000000ull
+/* warm-up: first calls trap and get rewritten, pages and caches get hot */
+#define WARMUP_OPS 2000
+
+struct micro_ctx {
+	const char *file;
+	int fd;
+	char buf[4096];
+};
+
+struct micro {
+	const char *name;
+	/* prepare @c, or return -errno */
+	int (*setup)(struct micro_ctx *c);
+	/* do @n operations; returns 0 or -errno */
+	int (*run)(struct micro_ctx *c, uint64_t n);
+};
+
+uint64_t bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int bench_file_create(char *path)
+{
+	static char chunk[65536];
+	int fd, ret = 0;
+
+	snprintf(path, 64, "/tmp/junction-bench.XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -errno;
+	memset(chunk, 'j', sizeof(chunk));
+	for (size_t off = 0; off < BENCH_FILE_SIZE; off += sizeof(chunk)) {
+		if (write(fd, chunk, sizeof(chunk)) != (ssize_t)sizeof(chunk)) {
+			ret = -EIO;
+			goto unlink_file;
+		}
+	}
+	/* read it back once so every later read hits the page cache */
+	for (off_t off = 0; off < BENCH_FILE_SIZE; off += sizeof(chunk)) {
+		if (pread(fd, chunk, sizeof(chunk), off) !=
+		    (ssize_t)sizeof(chunk)) {
+			ret = -EIO;
+			goto unlink_file;
+		}
+	}
+	close(fd);
+	return 0;
+
+unlink_file:
+	unlink(path);
+	close(fd);
+	return ret;
+}
+
+static int run_getpid(struct micro_ctx *c, uint64_t n)
+{
+	(void)c;
+	for (uint64_t i = 0; i < n; i++) {
+		long ret;
+
+		/*
+		 * A 7-byte "mov $39,%eax; syscall" site, which junction
+		 * rewrites into a jump; glibc's getpid() could be cached.
+		 */
+		asm volatile("mov $39, %%eax\n\t"
+			     "syscall"
+			     : "=a"(ret)
+			     :
+			     : "rcx", "r11", "memory");
+		if (ret <= 0)
+			return ret < 0 ? (int)ret : -EINVAL;
+	}
+	return 0;
+}
+
+static int setup_read_zero(struct micro_ctx *c)
+{
+	c->fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	return c->fd < 0 ? -errno : 0;
+}
+
+static int run_read_zero(struct micro_ctx *c, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		if (read(c->fd, c->buf, 1) != 1)
+			return -EIO;
+	}
+	return 0;
+}
+
+static int setup_file(struct micro_ctx *c)
+{
+	c->fd = open(c->file, O_RDONLY | O_CLOEXEC);
+	return c->fd < 0 ? -errno : 0;
+}
+
+static int run_pread_4k(struct micro_ctx *c, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		if (pread(c->fd, c->buf, 4096, 0) != 4096)
+			return -EIO;
+	}
+	return 0;
+}
+
+static int run_open_close(struct micro_ctx *c, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		int fd = open(c->file, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0)
+			return -errno;
+		if (close(fd))
+			return -errno;
+	}
+	return 0;
+}
+
+static int run_mmap_64k(struct micro_ctx *c, uint64_t n)
+{
+	(void)c;
+	for (uint64_t i = 0; i < n; i++) {
+		void *p = mmap(NULL, 65536, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			return -errno;
+		if (munmap(p, 65536))
+			return -errno;
+	}
+	return 0;
+}
+
+static const struct micro micros[] = {
+	{"getpid", NULL, run_getpid},
+	{"read-zero", setup_read_zero, run_read_zero},
+	{"pread-4k", setup_file, run_pread_4k},
+	{"open-close", setup_file, run_open_close},
+	{"mmap-64k", NULL, run_mmap_64k},
+};
+
+static const struct micro *micro_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(micros) / sizeof(micros[0]); i++) {
+		if (!strcmp(micros[i].name, name))
+			return &micros[i];
+	}
+	return NULL;
+}
+
+int bench_child_valid(const char *name)
+{
+	return micro_find(name) != NULL;
+}
+
+/* time @n operations; returns elapsed ns, or 0 with *err set on failure */
+static uint64_t timed_run(const struct micro *m, struct micro_ctx *c,
+			  uint64_t n, int *err)
+{
+	uint64_t t0 = bench_now_ns();
+
+	*err = m->run(c, n);
+	return bench_now_ns() - t0;
+}
+
+int bench_child(const char *name, const char *file)
+{
+	const struct micro *m = micro_find(name);
+	struct micro_ctx c = {.file = file, .fd = -1};
+	char own_file[64] = "";
+	uint64_t n, ns;
+	int err;
+
+	if (!m) {
+		fprintf(stderr, "junction-bench: no benchmark '%s'\n", name);
+		return 2;
+	}
+	if (!c.file) {
+		err = bench_file_create(own_file);
+		if (err) {
+			fprintf(stderr, "junction-bench: temp file: %s\n",
+				strerror(-err));
+			return 1;
+		}
+		c.file = own_file;
+	}
+	if (m->setup) {
+		err = m->setup(&c);
+		if (err)
+			goto fail;
+	}
+
+	timed_run(m, &c, WARMUP_OPS, &err);
+	if (err)
+		goto fail;
+	/* find a count that lasts CALIB_NS, then scale it to RUN_NS */
+	for (n = WARMUP_OPS;; n *= 2) {
+		ns = timed_run(m, &c, n, &err);
+		if (err)
+			goto fail;
+		if (ns >= CALIB_NS)
+			break;
+	}
+	n = (uint64_t)((double)n * RUN_NS / (double)ns) + 1;
+	ns = timed_run(m, &c, n, &err);
+	if (err)
+		goto fail;
+
+	printf("%.3f\n", (double)ns / (double)n);
+	fflush(stdout);
+	if (c.fd >= 0)
+		close(c.fd);
+	if (own_file[0])
+		unlink(own_file);
+	return 0;
+
+fail:
+	fprintf(stderr, "junction-bench: %s: %s\n", name, strerror(-err));
+	if (c.fd >= 0)
+		close(c.fd);
+	if (own_file[0])
+		unlink(own_file);
+	return 1;
+}
