@@ -11,7 +11,13 @@
  * safe on the fast paths built with -mgeneral-regs-only) and return >= 0 or
  * -errno. A future seccomp filter on the instance allows exactly the calls
  * that appear here.
+ *
+ * The syscall instruction itself is in the page exempt from Syscall User
+ * Dispatch (syscalls/entry.S), reached by a call: kernel code is built
+ * with -mno-red-zone, so nothing lives below rsp.
  */
+void host_syscall_gate(void);
+
 static inline long host_syscall6(long nr, long a0, long a1, long a2, long a3,
 				 long a4, long a5)
 {
@@ -20,7 +26,7 @@ static inline long host_syscall6(long nr, long a0, long a1, long a2, long a3,
 	register long r8 __asm__("r8") = a4;
 	register long r9 __asm__("r9") = a5;
 
-	__asm__ volatile("syscall"
+	__asm__ volatile("call host_syscall_gate"
 			 : "=a"(ret)
 			 : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10),
 			   "r"(r8), "r"(r9)

@@ -16,5 +16,23 @@ void *krealloc(void *p, size_t n);
 char *kstrdup(const char *s);
 void kfree(void *p);
 
-/* bytes of kernel memory currently handed out (for tests and stats) */
+/*
+ * Bytes handed out by the global lists: exact when no kthread caches are
+ * in use (unit tests), else it also counts blocks cached per kthread.
+ */
 size_t kmalloc_in_use(void);
+
+/*
+ * Per-kthread cache: small blocks are taken from and returned to the
+ * current kthread's lists without a lock or an atomic (kernel code is not
+ * preempted). It lives inside struct kthread at KMALLOC_CACHE_OFFSET from
+ * the %gs base; before %gs is set up the global lists are used.
+ */
+#define KMALLOC_NCLASSES 8
+#define KMALLOC_CACHE_MAX 64 /* blocks kept per class before returning */
+#define KMALLOC_CACHE_OFFSET 64
+
+struct kmalloc_cache {
+	void *free[KMALLOC_NCLASSES];
+	unsigned count[KMALLOC_NCLASSES];
+};

@@ -13,10 +13,13 @@
 struct file *file_alloc(const struct file_ops *ops, enum fs_kind fs,
 			unsigned oflags, int host_fd, const char *path)
 {
-	struct file *f = kcalloc(1, sizeof(*f));
+	size_t plen = path ? strlen(path) + 1 : 0;
+	/* one block: the file, then its path */
+	struct file *f = kmalloc(sizeof(*f) + plen);
 
 	if (!f)
 		return NULL;
+	memset(f, 0, sizeof(*f));
 	f->ops = ops;
 	f->refs = 1;
 	f->fs = fs;
@@ -24,11 +27,8 @@ struct file *file_alloc(const struct file_ops *ops, enum fs_kind fs,
 	f->host_fd = host_fd;
 	spin_init(&f->lock);
 	if (path) {
-		f->path = kstrdup(path);
-		if (!f->path) {
-			kfree(f);
-			return NULL;
-		}
+		f->path = (char *)(f + 1);
+		memcpy(f->path, path, plen);
 	}
 	return f;
 }
@@ -43,14 +43,12 @@ void file_put(struct file *f)
 {
 	if (!f || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
 		return;
-	/* the last reference may be dropped on a fast path: kfree() follows */
-	xstate_save_current();
+	/* release ops, like every file op, must not touch vector registers */
 	if (f->ops->release)
 		f->ops->release(f);
 	if (f->host_fd >= 0)
 		host_close(f->host_fd);
-	kfree(f->path);
-	kfree(f);
+	kfree(f); /* and the path, in the same block */
 }
 
 long file_dpath(struct file *f, char *buf, size_t n)

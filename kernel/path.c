@@ -4,57 +4,68 @@
 
 #include "kernel/vfs.h"
 
+/*
+ * Components are taken right to left, so that a component cancelled by a
+ * later ".." is never written: only the result has to fit in @n bytes
+ * (e.g. "/a/b/.." fits in 3). Survivors are written right-aligned in
+ * @out, then moved to the front.
+ */
 int path_normalize(const char *base, const char *path, char *out, size_t n)
 {
-	size_t len = 0;
-	const char *p;
-	int pass;
+	const char *strs[2] = { path, base };
+	int nstr = path[0] == '/' ? 1 : 2;
+	size_t at = n, skip = 0;
 
 	if (n < 2)
 		return -ENAMETOOLONG;
-	out[0] = '/';
-	len = 1;
-	/* pass 0: the base (if @path is relative), pass 1: @path */
-	for (pass = path[0] == '/' ? 1 : 0; pass < 2; pass++) {
-		p = pass == 0 ? base : path;
-		while (*p) {
-			const char *q;
+	for (int k = 0; k < nstr; k++) {
+		const char *s = strs[k];
+		const char *e = s + strlen(s);
+
+		while (e > s) {
+			const char *b;
 			size_t clen;
 
-			while (*p == '/')
-				p++;
-			if (!*p)
+			while (e > s && e[-1] == '/')
+				e--;
+			b = e;
+			while (b > s && b[-1] != '/')
+				b--;
+			clen = (size_t)(e - b);
+			if (clen == 0)
 				break;
-			q = strchr(p, '/');
-			clen = q ? (size_t)(q - p) : strlen(p);
-			if (clen == 1 && p[0] == '.') {
+			if (clen == 1 && b[0] == '.') {
 				/* nothing */
-			} else if (clen == 2 && p[0] == '.' && p[1] == '.') {
-				/* back to the previous slash; "/.." is "/" */
-				while (len > 1 && out[len - 1] != '/')
-					len--;
-				if (len > 1)
-					len--;
+			} else if (clen == 2 && b[0] == '.' && b[1] == '.') {
+				skip++;
+			} else if (skip) {
+				skip--;
 			} else {
-				if (len > 1)
-					out[len++] = '/';
-				if (len + clen + 1 > n)
+				/* "/" + name, below what is already there */
+				if (clen + 1 + 1 > at) /* and room for the NUL */
 					return -ENAMETOOLONG;
-				memcpy(out + len, p, clen);
-				len += clen;
+				at -= clen;
+				memcpy(out + at, b, clen);
+				out[--at] = '/';
 			}
-			p += clen;
-			if (len + 2 > n)
-				return -ENAMETOOLONG;
+			e = b;
 		}
 	}
-	out[len] = '\0';
-	return (int)len;
+	if (at == n) {
+		out[0] = '/';
+		out[1] = '\0';
+		return 1;
+	}
+	memmove(out, out + at, n - at);
+	out[n - at] = '\0';
+	return (int)(n - at);
 }
 
 bool path_under(const char *abs, const char *prefix)
 {
 	size_t n = strlen(prefix);
 
+	if (n == 1 && prefix[0] == '/')
+		return abs[0] == '/'; /* everything is under the root */
 	return strncmp(abs, prefix, n) == 0 && (abs[n] == '\0' || abs[n] == '/');
 }

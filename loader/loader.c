@@ -46,7 +46,10 @@ int loader_parse_shebang(const char *buf, size_t n, char *interp,
 	if (n > BINPRM_BUF_SIZE)
 		n = BINPRM_BUF_SIZE;
 	end = memchr(buf, '\n', n);
-	if (!end) {
+	if (!end && n < BINPRM_BUF_SIZE) {
+		/* the whole file is the line (Linux zero-fills its buffer) */
+		end = buf + n;
+	} else if (!end) {
 		const char *p = buf + 2, *last = buf + n - 1;
 
 		/* no newline: accept only if the name is not cut off */

@@ -126,21 +126,29 @@ int stack_build(uint64_t top, uint64_t pad, char *const argv[],
 		return -E2BIG;
 	c.at = a;
 	{
-		uint64_t *w = (uint64_t *)(void *)addr_ptr(&c, a);
-		uint64_t s = out->arg_start;
+		/* byte copies: @img need not be 8-byte aligned */
+		uint8_t *w = addr_ptr(&c, a);
+		uint64_t s = out->arg_start, word = argc;
 
-		*w++ = argc;
+#define PUT(v)                               \
+	do {                                 \
+		word = (v);                  \
+		memcpy(w, &word, 8);         \
+		w += 8;                      \
+	} while (0)
+		PUT(argc);
 		for (i = 0; i < argc; i++) {
-			*w++ = s;
+			PUT(s);
 			s += strlen(argv[i]) + 1;
 		}
-		*w++ = 0;
+		PUT(0);
 		s = out->env_start;
 		for (i = 0; i < envc; i++) {
-			*w++ = s;
+			PUT(s);
 			s += strlen(envp[i]) + 1;
 		}
-		*w++ = 0;
+		PUT(0);
+#undef PUT
 		memcpy(w, out->auxv, out->auxv_words * 8);
 	}
 	out->sp = a;

@@ -75,7 +75,7 @@ bool vma_overlaps(const struct vma_set *s, uint64_t start, uint64_t end)
 {
 	size_t i = vma_first_after(s, start);
 
-	return i < s->n && s->v[i].start < end;
+	return start < end && i < s->n && s->v[i].start < end;
 }
 
 bool vma_covered(const struct vma_set *s, uint64_t start, uint64_t end)
@@ -152,7 +152,8 @@ int vma_insert(struct vma_set *s, const struct vma *v)
 	if (reserve(s, 1))
 		return -ENOMEM;
 	i = vma_first_after(s, v->start);
-	memmove(&s->v[i + 1], &s->v[i], (s->n - i) * sizeof(struct vma));
+	if (i < s->n)
+		memmove(&s->v[i + 1], &s->v[i], (s->n - i) * sizeof(struct vma));
 	s->v[i] = *v;
 	vma_file_get(v->file);
 	s->n++;
@@ -187,6 +188,8 @@ int vma_remove(struct vma_set *s, uint64_t start, uint64_t end)
 {
 	size_t i, j;
 
+	if (start >= end || !vma_overlaps(s, start, end))
+		return 0;
 	if (split_at(s, start) || split_at(s, end))
 		return -ENOMEM;
 	i = vma_first_after(s, start);

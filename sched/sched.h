@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/kmalloc.h"
 #include "base/list.h"
 #include "base/spinlock.h"
 
@@ -87,6 +88,7 @@ struct kthread {
 	uint64_t scratch; /* %gs:40, scratch of the entry path */
 	uint64_t fsbase; /* %gs:48, this host thread's TLS (kernel mode FS) */
 	uint64_t host_tid; /* %gs:56 */
+	struct kmalloc_cache kmc; /* %gs:64, base/kmalloc.c */
 
 	void *loop_sp; /* the scheduler loop's saved rsp */
 	int id;
@@ -114,6 +116,7 @@ _Static_assert(offsetof(struct kthread, cur) == KT_CUR, "kt");
 _Static_assert(offsetof(struct kthread, ret_rip) == KT_RET_RIP, "kt");
 _Static_assert(offsetof(struct kthread, scratch) == KT_SCRATCH, "kt");
 _Static_assert(offsetof(struct kthread, fsbase) == KT_FSBASE, "kt");
+_Static_assert(offsetof(struct kthread, kmc) == KMALLOC_CACHE_OFFSET, "kt");
 
 /* this host thread's kthread; re-read after anything that may park */
 static inline struct kthread *this_kthread(void)
