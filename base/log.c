@@ -24,11 +24,27 @@ void log_vmsg(const char *fmt, va_list ap)
 	char buf[1024];
 	int n = ksnprintf(buf, sizeof(buf), "junction-run: ");
 
+	char out[sizeof(buf) * 4];
+	size_t o = 0;
+
 	n += kvsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
 	if (n > (int)sizeof(buf) - 2)
 		n = (int)sizeof(buf) - 2;
-	buf[n++] = '\n';
-	host_write(log_fd, buf, (size_t)n);
+	/* one line, whatever names from guest files contain */
+	for (int i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (c == '\n') {
+			out[o++] = '\\';
+			out[o++] = 'n';
+		} else if (c < 0x20 || c == 0x7f) {
+			o += (size_t)ksnprintf(out + o, 5, "\\x%02x", c);
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	out[o++] = '\n';
+	host_write(log_fd, out, o);
 }
 
 void log_msg(const char *fmt, ...)

@@ -41,7 +41,11 @@ static int exec_open(void *ctx, const char *path, char *abs, size_t abslen)
 	r = f->ops->fstat(f, &st);
 	if (r < 0)
 		goto out;
-	if (S_ISDIR(st.st_mode) || !S_ISREG(st.st_mode)) {
+	if (S_ISDIR(st.st_mode)) {
+		r = -EISDIR; /* execve says EACCES; the loader says why */
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
 		r = -EACCES;
 		goto out;
 	}
@@ -184,6 +188,29 @@ int elf_file_like(const char *why)
 	return strstr(why, LOADER_UNKNOWN_FORMAT) == NULL;
 }
 
+/*
+ * Would a shell run @path as a script? Like bash: only a text file (no
+ * NUL in its first line) that does not start like a binary.
+ */
+static bool text_file(const char *path)
+{
+	unsigned char buf[256];
+	long fd = host_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+	long n;
+
+	if (fd < 0)
+		return false;
+	n = host_read((int)fd, buf, sizeof(buf));
+	host_close((int)fd);
+	if (n <= 0 || buf[0] == 0x7f)
+		return false;
+	for (long i = 0; i < n && buf[i] != '\n'; i++) {
+		if (buf[i] == 0)
+			return false;
+	}
+	return true;
+}
+
 /* ---- the instance's first program ---- */
 
 static struct exec_start start;
@@ -269,7 +296,8 @@ static void first_thread(void *arg)
 			snprintf(why, sizeof(why), "%s", lastwhy);
 		}
 	}
-	if (r == -ENOEXEC && found && !elf_file_like(why)) {
+	if (r == -ENOEXEC && found && !elf_file_like(why) &&
+	    text_file(strchr(name, '/') ? name : cand_or(name))) {
 		/* execvp runs a file of no known format with /bin/sh */
 		size_t n = 0;
 		char **sv;
@@ -289,6 +317,8 @@ static void first_thread(void *arg)
 	if (r < 0) {
 		if (!found && r == -ENOENT && !strchr(name, '/'))
 			log_msg("%s: command not found", name);
+		else if (r == -ENOEXEC && !elf_file_like(why))
+			log_msg("%s: cannot execute binary file", name);
 		else
 			log_msg("%s", why[0] ? why : strerror(-r));
 		/* 127: no such program; 126: it exists but cannot run */

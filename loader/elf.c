@@ -243,7 +243,11 @@ int elf_validate(const void *buf, size_t size, struct elf_info *out, char *why,
 			out->exec_stack = (p->p_flags & PF_X) != 0;
 			break;
 		case PT_PHDR:
-			out->phdr_vaddr = p->p_vaddr;
+			/*
+			 * Ignored, as Linux does: AT_PHDR comes from the
+			 * PT_LOAD that holds e_phoff (above), so it always
+			 * points at mapped memory.
+			 */
 			break;
 		default:
 			break;

@@ -118,12 +118,17 @@ static int image_open(const struct loader_ops *ops, const char *path,
 		int e = im->fd;
 
 		im->fd = -1;
+		if (e == -EISDIR) /* execve(2) says EACCES for a directory */
+			return why_set(why, whylen, -EACCES,
+				       "%s: Is a directory", path);
 		return why_set(why, whylen, e, "%s: %s", path, strerror(-e));
 	}
 	r = host_fstat(im->fd, &st);
 	if (r < 0)
 		return why_set(why, whylen, (int)r, "%s: %s", path,
 			       strerror((int)-r));
+	if (S_ISDIR(st.st_mode))
+		return why_set(why, whylen, -EACCES, "%s: Is a directory", path);
 	if (!S_ISREG(st.st_mode))
 		return why_set(why, whylen, -EACCES, "%s: not a regular file",
 			       path);
@@ -292,6 +297,9 @@ int loader_prepare(const struct loader_ops *ops, const char *filename,
 				why_set(why, whylen, r,
 					"%s: interpreter %s not found",
 					prep->main.path, ip);
+			else
+				why_set(why, whylen, r, "%s: interpreter %s: %s",
+					prep->main.path, ip, strerror(-r));
 			goto fail;
 		}
 		r = image_validate(&prep->interp, "interpreter ", why,
@@ -572,7 +580,7 @@ int loader_commit(struct mm *mm, struct loader_prep *prep,
 	av.minsigstksz = getauxval(51 /* AT_MINSIGSTKSZ */);
 	av.hwcap = getauxval(AT_HWCAP);
 	av.hwcap2 = getauxval(AT_HWCAP2);
-	av.phdr = mi->phdr_vaddr ? (uint64_t)bias + mi->phdr_vaddr : 0;
+	av.phdr = (uint64_t)bias + mi->phdr_vaddr; /* Linux: bias if none */
 	av.phent = sizeof(Elf64_Phdr);
 	av.phnum = mi->phnum;
 	av.base = (uint64_t)ibias;
