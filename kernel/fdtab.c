@@ -133,6 +133,22 @@ struct file *fdtab_get(struct fdtab *t, int fd)
 	return f;
 }
 
+struct fd fdget(struct fdtab *t, int fd, bool sole_user)
+{
+	struct fd r = { NULL, false };
+
+	if (sole_user && __atomic_load_n(&t->refs, __ATOMIC_RELAXED) == 1) {
+		/* other processes (procfs) only read the table, under lock */
+		if (fd >= 0 && (unsigned)fd < t->cap) {
+			r.file = __atomic_load_n(&t->files[fd], __ATOMIC_ACQUIRE);
+			r.borrowed = true;
+		}
+		return r;
+	}
+	r.file = fdtab_get(t, fd);
+	return r;
+}
+
 int fdtab_close(struct fdtab *t, int fd)
 {
 	struct file *f;

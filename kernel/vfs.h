@@ -117,6 +117,25 @@ int fdtab_install_at(struct fdtab *t, struct file *f, int fd, bool cloexec,
 /* a new reference to the file at @fd, or NULL */
 struct file *fdtab_get(struct fdtab *t, int fd);
 
+/*
+ * fdget/fdput - the file at @fd for the duration of one syscall. If the
+ * table is the caller's alone and its process has one thread, nobody can
+ * close the fd meanwhile, so no lock or reference is taken (Linux's fdget
+ * does the same); otherwise a reference. Always pair with fdput.
+ */
+struct fd {
+	struct file *file;
+	bool borrowed;
+};
+
+struct fd fdget(struct fdtab *t, int fd, bool sole_user);
+
+static inline void fdput(struct fd f)
+{
+	if (f.file && !f.borrowed)
+		file_put(f.file);
+}
+
 int fdtab_close(struct fdtab *t, int fd);
 int fdtab_close_range(struct fdtab *t, unsigned lo, unsigned hi, bool cloexec_only);
 void fdtab_close_on_exec(struct fdtab *t);

@@ -28,6 +28,14 @@ static inline struct file *fget(int fd)
 	return fdtab_get(current_proc()->fdt, fd);
 }
 
+/* for the duration of this syscall only (see fdget) */
+static inline struct fd fdget_cur(int fd)
+{
+	struct proc *p = current_proc();
+
+	return fdget(p->fdt, fd, p->nr_threads == 1);
+}
+
 static inline unsigned nofile_limit(void)
 {
 	rlim_t l = current_proc()->rlim[RLIMIT_NOFILE].rlim_cur;
@@ -57,7 +65,8 @@ static inline long epipe(long r)
 
 static long do_read(int fd, void *buf, size_t n, off_t off)
 {
-	struct file *f = fget(fd);
+	struct fd d = fdget_cur(fd);
+	struct file *f = d.file;
 	long r;
 
 	if (!f)
@@ -69,13 +78,14 @@ static long do_read(int fd, void *buf, size_t n, off_t off)
 	else
 		r = f->ops->read(f, buf, n > MAX_RW_COUNT ? MAX_RW_COUNT : n,
 				 off);
-	file_put(f);
+	fdput(d);
 	return r;
 }
 
 static long do_write(int fd, const void *buf, size_t n, off_t off)
 {
-	struct file *f = fget(fd);
+	struct fd d = fdget_cur(fd);
+	struct file *f = d.file;
 	long r;
 
 	if (!f)
@@ -88,7 +98,7 @@ static long do_write(int fd, const void *buf, size_t n, off_t off)
 		r = epipe(f->ops->write(f, buf,
 					n > MAX_RW_COUNT ? MAX_RW_COUNT : n,
 					off));
-	file_put(f);
+	fdput(d);
 	return r;
 }
 
@@ -149,12 +159,14 @@ static long iov_loop(struct file *f, const struct iovec *uiov, int cnt,
 static long do_iov(int fd, const struct iovec *uiov, int cnt, off_t off,
 		   int flags, bool wr)
 {
+	struct fd d;
 	struct file *f;
 	long r;
 
 	if (cnt < 0 || cnt > IOV_MAX_LINUX)
 		return -EINVAL;
-	f = fget(fd);
+	d = fdget_cur(fd);
+	f = d.file;
 	if (!f)
 		return -EBADF;
 	if (wr ? !can_write(f) : !can_read(f))
@@ -169,7 +181,7 @@ static long do_iov(int fd, const struct iovec *uiov, int cnt, off_t off,
 		r = -EOPNOTSUPP;
 	else
 		r = iov_loop(f, uiov, cnt, off, wr);
-	file_put(f);
+	fdput(d);
 	return wr ? epipe(r) : r;
 }
 
@@ -216,7 +228,8 @@ SYSCALL_DEFINE6(pwritev2, int, fd, const struct iovec __user *, iov, int,
 
 SYSCALL_DEFINE3(lseek, int, fd, off_t, off, int, whence)
 {
-	struct file *f = fget(fd);
+	struct fd d = fdget_cur(fd);
+	struct file *f = d.file;
 	long r;
 
 	if (!f)
@@ -229,7 +242,7 @@ SYSCALL_DEFINE3(lseek, int, fd, off_t, off, int, whence)
 		r = -EINVAL;
 	else
 		r = f->ops->lseek(f, off, whence);
-	file_put(f);
+	fdput(d);
 	return r;
 }
 

@@ -12,7 +12,7 @@ static void usage(FILE *f)
 		"[--only NAME]\n"
 		"       junction-bench --child NAME [FILE]\n\n"
 		"Runs each benchmark natively and under junction-run, "
-		"interleaved over N\nrounds (default 5), and prints the "
+		"interleaved over N\nrounds (default 9), and prints the "
 		"median cost on each side and the ratio\njunction/native.\n\n"
 		"  --rounds N       rounds, 1 to 101\n"
 		"  --junction PATH  junction-run binary, or the directory "
@@ -31,7 +31,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	const char *junction = NULL, *only = NULL;
-	int rounds = 5;
+	int rounds = 9;
 
 	if (argc >= 3 && argc <= 4 && !strcmp(argv[1], "--child"))
 		return bench_child(argv[2], argc == 4 ? argv[3] : NULL);
