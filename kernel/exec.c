@@ -1,7 +1,6 @@
 /* exec.c - execve: replace a process's image; starting the first program */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -373,8 +373,7 @@ int procfs_magic(struct nameidata *nd, unsigned lookup, int depth)
 	if (comp_is(c, n, "self")) {
 		p = current_proc();
 	} else if (comp_is(c, n, "thread-self")) {
-		p = current_proc();
-		s = ""; /* <pid>/task/<tid>: nothing magic directly below */
+		/* <pid>/task/<tid>/...: not followed through (rarely used) */
 		return 0;
 	} else if (parse_num(c, n, &id)) {
 		p = proc_find(id);

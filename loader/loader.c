@@ -361,7 +361,6 @@ static int map_image(struct mm *mm, struct loader_image *im, uint64_t bias,
 {
 	const struct elf_info *in = im->info;
 	struct vma_file *vf = vma_file_new(im->path, im->dev, im->ino);
-	uint64_t covered_lo = UINT64_MAX, covered_hi = 0;
 	int r = 0;
 
 	if (!vf)
@@ -419,10 +418,6 @@ static int map_image(struct mm *mm, struct loader_image *im, uint64_t bias,
 				goto out;
 			}
 		}
-		if (page < covered_lo)
-			covered_lo = page;
-		if (PAGE_ALIGN(mem_end) > covered_hi)
-			covered_hi = PAGE_ALIGN(mem_end);
 	}
 out:
 	vma_file_put(vf);

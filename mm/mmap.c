@@ -178,9 +178,8 @@ static int host_flags_of(int flags)
 
 /* pick an address for a non-fixed mapping; 0 if there is none */
 static uint64_t choose_addr(struct mm *mm, uint64_t hint, uint64_t len,
-			    int flags, bool *outside)
+			    int flags)
 {
-	*outside = false;
 	if (flags & MAP_32BIT) {
 		/* outside the region: probe the low 2 GiB like Linux */
 		uint64_t lo = LOW_2G_START;
@@ -197,10 +196,8 @@ static uint64_t choose_addr(struct mm *mm, uint64_t hint, uint64_t len,
 					      MAP_NORESERVE |
 					      MAP_FIXED_NOREPLACE,
 				      -1, 0);
-			if (r >= 0 && (uint64_t)r == a) {
-				*outside = true;
+			if (r >= 0 && (uint64_t)r == a)
 				return a;
-			}
 			if (r >= 0)
 				host_munmap((void *)r, len);
 			lo = a + PAGE_SIZE * 16;
@@ -215,10 +212,8 @@ static uint64_t choose_addr(struct mm *mm, uint64_t hint, uint64_t len,
 			if (in_region(mm, hint, hint + len))
 				return hint;
 			if (!meets_region(mm, hint, hint + len) &&
-			    claim(mm, hint, hint + len) == 0) {
-				*outside = true;
+			    claim(mm, hint, hint + len) == 0)
 				return hint;
-			}
 		}
 	}
 	return vma_gap_topdown(&mm->vs, len, mm->region_start, mm->mmap_base,
@@ -230,7 +225,6 @@ long mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot, int flags,
 {
 	int type = flags & MAP_TYPE;
 	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
-	bool outside = false;
 	uint64_t before;
 	struct vma v;
 	long r;
@@ -284,7 +278,7 @@ long mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot, int flags,
 			goto out;
 		}
 	} else {
-		addr = choose_addr(mm, addr, len, flags, &outside);
+		addr = choose_addr(mm, addr, len, flags);
 		if (!addr) {
 			r = -ENOMEM;
 			goto out;
@@ -324,7 +318,6 @@ long mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot, int flags,
 out:
 	account(mm, before);
 	spin_unlock(&mm->lock);
-	(void)outside;
 	return r;
 }
 

@@ -121,7 +121,6 @@ static void on_fault(struct kthread *k, int sig, siginfo_t *si,
 {
 	greg_t *g = uc->uc_mcontext.gregs;
 	uint64_t ip = (uint64_t)g[REG_RIP];
-	struct trapframe *tf;
 
 	if (!interrupted_guest(*saved_sel, ip)) {
 		/* a guest pointer we copy through: return -EFAULT there */
@@ -130,9 +129,8 @@ static void on_fault(struct kthread *k, int sig, siginfo_t *si,
 		log_panic("signal %d in kernel mode at ip %#lx, address %p", sig,
 			  (unsigned long)ip, si->si_addr);
 	}
-	tf = leave_to_kernel(k, uc, *saved_fs, entry_fault_resume, saved_fs,
-			     saved_sel);
-	(void)tf;
+	leave_to_kernel(k, uc, *saved_fs, entry_fault_resume, saved_fs,
+			saved_sel);
 	kernel_fault_pending(sig, si);
 }
 

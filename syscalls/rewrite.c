@@ -116,6 +116,27 @@ static void put64(uint8_t *p, uint64_t v)
 }
 
 /*
+ * The end of every stub: what the syscall instruction would have done,
+ * then the kernel. movabs $ret,%rcx; movabs $entry_jmp,%r11; jmp *%r11.
+ * Returns the offset after it.
+ */
+static int emit_entry(uint8_t *stub, int o, uint64_t ret)
+{
+	stub[o++] = 0x48;
+	stub[o++] = 0xb9;
+	put64(stub + o, ret);
+	o += 8;
+	stub[o++] = 0x49;
+	stub[o++] = 0xbb;
+	put64(stub + o, (uint64_t)entry_jmp);
+	o += 8;
+	stub[o++] = 0x41;
+	stub[o++] = 0xff;
+	stub[o++] = 0xe3;
+	return o;
+}
+
+/*
  * Second form, for a `syscall` not preceded by `mov $nr,%eax` (e.g.
  * `xor %eax,%eax; syscall`): the two bytes `0f 05` become `eb rel8`, a
  * jump into the dead NOP padding that compilers put between functions,
@@ -383,18 +404,7 @@ static int rewrite_mov_window(struct thread *t, uint64_t sc, unsigned long nr)
 		return 0;
 	/* mov $nr,%eax and the instructions up to the syscall, verbatim */
 	memcpy(stub, w + (anchor - w0), sc - anchor);
-	o = (int)(sc - anchor);
-	stub[o++] = 0x48; /* movabs $ret, %rcx */
-	stub[o++] = 0xb9;
-	put64(stub + o, sc + 2);
-	o += 8;
-	stub[o++] = 0x49; /* movabs $entry_jmp, %r11 */
-	stub[o++] = 0xbb;
-	put64(stub + o, (uint64_t)entry_jmp);
-	o += 8;
-	stub[o++] = 0x41; /* jmp *%r11 */
-	stub[o++] = 0xff;
-	stub[o++] = 0xe3;
+	o = emit_entry(stub, (int)(sc - anchor), sc + 2);
 	memset(stub + o, 0xcc, sizeof(stub) - (size_t)o);
 	if (host_pwrite(mem_fd, stub, sizeof(stub), (off_t)near) !=
 	    sizeof(stub))
@@ -478,7 +488,7 @@ int rewrite_site(uint64_t rip, unsigned long nr)
 	slot_addr = SLOT_BASE + (uint64_t)idx * 8;
 	stub_addr = (uint64_t)stubs + (uint64_t)idx * STUB_SIZE;
 
-	/* the stub: [mov $nr,%eax;] movabs $ret,%rcx; movabs $entry,%r11 */
+	/* the stub: [mov $nr,%eax;] then emit_entry */
 	memset(stub, 0xcc, sizeof(stub));
 	{
 		int o = 0;
@@ -488,17 +498,7 @@ int rewrite_site(uint64_t rip, unsigned long nr)
 			put32(stub + o, (uint32_t)nr);
 			o += 4;
 		}
-		stub[o++] = 0x48;
-		stub[o++] = 0xb9;
-		put64(stub + o, rip);
-		o += 8;
-		stub[o++] = 0x49;
-		stub[o++] = 0xbb;
-		put64(stub + o, (uint64_t)entry_jmp);
-		o += 8;
-		stub[o++] = 0x41; /* jmp *%r11 */
-		stub[o++] = 0xff;
-		stub[o++] = 0xe3;
+		emit_entry(stub, o, rip);
 	}
 	if (host_pwrite(mem_fd, stub, sizeof(stub), (off_t)stub_addr) !=
 	    sizeof(stub))

@@ -302,8 +302,7 @@ void strace_exit(const struct sys_entry *e, unsigned long nr,
 	if (ret < 0 && ret > -4096)
 		add(&l, " = -1 %s (%s)", strerrorname_np((int)-ret) ?: "E?",
 		    strerror((int)-ret));
-	else if (e->args[0] == A_PTR && (e->flags & 0) == 0 &&
-		 (nr == SYS_mmap || nr == SYS_brk || nr == SYS_mremap))
+	else if (nr == SYS_mmap || nr == SYS_brk || nr == SYS_mremap)
 		add(&l, " = %#lx", (unsigned long)ret);
 	else
 		add(&l, " = %ld", ret);

@@ -570,8 +570,9 @@ static long tv_to_ts(const struct timeval __user *utv, struct timespec ts[2])
 	return 0;
 }
 
-SYSCALL_DEFINE3(futimesat, int, dirfd, const char __user *, path,
-		const struct timeval __user *, utv)
+/* futimesat(2) and utimes(2): timevals instead of timespecs */
+static long do_futimesat(int dirfd, const char __user *path,
+			 const struct timeval __user *utv)
 {
 	struct timespec ts[2];
 	long r;
@@ -584,18 +585,16 @@ SYSCALL_DEFINE3(futimesat, int, dirfd, const char __user *, path,
 	return do_utimensat(dirfd, path, utv ? ts : NULL, 0);
 }
 
+SYSCALL_DEFINE3(futimesat, int, dirfd, const char __user *, path,
+		const struct timeval __user *, utv)
+{
+	return do_futimesat(dirfd, path, utv);
+}
+
 SYSCALL_DEFINE2(utimes, const char __user *, path,
 		const struct timeval __user *, utv)
 {
-	struct timespec ts[2];
-	long r;
-
-	if (utv) {
-		r = tv_to_ts(utv, ts);
-		if (r < 0)
-			return r;
-	}
-	return do_utimensat(AT_FDCWD, path, utv ? ts : NULL, 0);
+	return do_futimesat(AT_FDCWD, path, utv);
 }
 
 SYSCALL_DEFINE2(utime, const char __user *, path,
@@ -661,22 +660,37 @@ SYSCALL_DEFINE4(lgetxattr, const char __user *, path, const char __user *,
 	return do_getxattr(path, name, val, size, false);
 }
 
-SYSCALL_DEFINE4(fgetxattr, int, fd, const char __user *, uname,
-		void __user *, val, size_t, size)
+/*
+ * f*xattr: the host's call on the file's host fd, with the attribute
+ * name (when @uname is set) copied in; our own files have none.
+ */
+static long fd_xattr(int nr, int fd, const char __user *uname, long a2,
+		     long a3, long a4)
 {
 	struct file *f = fdtab_get(current_proc()->fdt, fd);
 	char name[256];
-	long r;
+	long r = 0;
 
 	if (!f)
 		return -EBADF;
-	r = strncpy_from_user(name, uname, sizeof(name));
-	if (r >= 0)
-		r = f->host_fd >= 0 ? host_syscall4(SYS_fgetxattr, f->host_fd,
-						    name, val, size)
-				    : -EOPNOTSUPP;
+	if (uname)
+		r = strncpy_from_user(name, uname, sizeof(name));
+	if (r == -ENAMETOOLONG)
+		r = -ERANGE;
+	if (r >= 0 && f->host_fd < 0)
+		r = nr == SYS_flistxattr ? 0 : -EOPNOTSUPP;
+	else if (r >= 0 && uname)
+		r = host_syscall5(nr, f->host_fd, name, a2, a3, a4);
+	else if (r >= 0)
+		r = host_syscall3(nr, f->host_fd, a2, a3);
 	file_put(f);
 	return r;
+}
+
+SYSCALL_DEFINE4(fgetxattr, int, fd, const char __user *, uname,
+		void __user *, val, size_t, size)
+{
+	return fd_xattr(SYS_fgetxattr, fd, uname, (long)val, (long)size, 0);
 }
 
 static long do_listxattr(const char __user *path, char __user *list,
@@ -707,16 +721,7 @@ SYSCALL_DEFINE3(llistxattr, const char __user *, path, char __user *, list,
 
 SYSCALL_DEFINE3(flistxattr, int, fd, char __user *, list, size_t, size)
 {
-	struct file *f = fdtab_get(current_proc()->fdt, fd);
-	long r;
-
-	if (!f)
-		return -EBADF;
-	r = f->host_fd >= 0 ? host_syscall3(SYS_flistxattr, f->host_fd, list,
-					    size)
-			    : 0;
-	file_put(f);
-	return r;
+	return fd_xattr(SYS_flistxattr, fd, NULL, (long)list, (long)size, 0);
 }
 
 static long do_setxattr(const char __user *path, const char __user *uname,
@@ -753,19 +758,8 @@ SYSCALL_DEFINE5(lsetxattr, const char __user *, path, const char __user *,
 SYSCALL_DEFINE5(fsetxattr, int, fd, const char __user *, uname,
 		const void __user *, val, size_t, size, int, flags)
 {
-	struct file *f = fdtab_get(current_proc()->fdt, fd);
-	char name[256];
-	long r;
-
-	if (!f)
-		return -EBADF;
-	r = strncpy_from_user(name, uname, sizeof(name));
-	if (r >= 0)
-		r = f->host_fd >= 0 ? host_syscall5(SYS_fsetxattr, f->host_fd,
-						    name, val, size, flags)
-				    : -EOPNOTSUPP;
-	file_put(f);
-	return r;
+	return fd_xattr(SYS_fsetxattr, fd, uname, (long)val, (long)size,
+			flags);
 }
 
 static long do_removexattr(const char __user *path, const char __user *uname,
@@ -800,17 +794,5 @@ SYSCALL_DEFINE2(lremovexattr, const char __user *, path,
 
 SYSCALL_DEFINE2(fremovexattr, int, fd, const char __user *, uname)
 {
-	struct file *f = fdtab_get(current_proc()->fdt, fd);
-	char name[256];
-	long r;
-
-	if (!f)
-		return -EBADF;
-	r = strncpy_from_user(name, uname, sizeof(name));
-	if (r >= 0)
-		r = f->host_fd >= 0 ? host_syscall2(SYS_fremovexattr,
-						    f->host_fd, name)
-				    : -EOPNOTSUPP;
-	file_put(f);
-	return r;
+	return fd_xattr(SYS_fremovexattr, fd, uname, 0, 0, 0);
 }

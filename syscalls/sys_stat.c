@@ -155,9 +155,6 @@ SYSCALL_DEFINE5(statx, int, dirfd, const char __user *, upath, int, flags,
 
 			r = f->ops->fstat ? f->ops->fstat(f, &st) : -EINVAL;
 			if (r == 0) {
-				struct nameidata tmp;
-
-				(void)tmp;
 				memset(&stx, 0, sizeof(stx));
 				stx.stx_mask = STATX_BASIC_STATS;
 				stx.stx_mode = (uint16_t)st.st_mode;
