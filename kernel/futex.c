@@ -1,119 +1,659 @@
-/* futex.c - futex operations */
+/* futex.c - hashed futex wait and wake */
 #include <errno.h>
 #include <linux/futex.h>
 #include <stdint.h>
 #include <time.h>
 
 #include "base/host.h"
+#include "base/kmalloc.h"
 #include "kernel/futex.h"
+#include "kernel/kernel.h"
 #include "kernel/proc.h"
 #include "mm/usercopy.h"
+#include "sched/sched.h"
 
 /*
- * Each process still has a single thread, so no futex ever has a waiter
- * from our side: a wake wakes nobody, and a wait whose value matches can
- * only end by its timeout (or never, as on Linux). The wait queues and
- * parking come with threads (next issue).
+ * Waiters hang in buckets hashed by the futex's guest address. All guest
+ * processes of an instance live in one address space with disjoint
+ * regions, so the address alone is the key for private and shared
+ * futexes alike (shared memory mapped at two addresses: see README).
+ * Lock order: two buckets lowest index first; a bucket before a run queue.
  */
+#define FUTEX_BUCKETS 512
+
+struct futex_waiter {
+	struct list_node node;
+	uint32_t *uaddr;
+	struct uthread *u;
+	uint32_t bitset;
+	int *woken; /* shared by the entries of one futex_waitv */
+	int index; /* which entry of a futex_waitv */
+	int tid; /* a PI waiter's tid, to hand the lock to */
+	bool pi;
+};
+
+static struct futex_bucket {
+	struct spinlock lock;
+	struct list_node waiters;
+} buckets[FUTEX_BUCKETS];
+
+static struct futex_bucket *bucket_of(uint32_t *uaddr)
+{
+	uint64_t a = (uint64_t)uaddr >> 2;
+
+	a ^= a >> 17;
+	a *= 0x9e3779b97f4a7c15ull;
+	return &buckets[(a >> 40) % FUTEX_BUCKETS];
+}
+
+static void bucket_init(struct futex_bucket *b)
+{
+	if (!b->waiters.next)
+		list_init(&b->waiters);
+}
+
+void futex_init(void)
+{
+	for (int i = 0; i < FUTEX_BUCKETS; i++) {
+		spin_init(&buckets[i].lock);
+		list_init(&buckets[i].waiters);
+	}
+}
+
+static void lock2(struct futex_bucket *a, struct futex_bucket *b)
+{
+	if (a == b) {
+		spin_lock(&a->lock);
+	} else if (a < b) {
+		spin_lock(&a->lock);
+		spin_lock(&b->lock);
+	} else {
+		spin_lock(&b->lock);
+		spin_lock(&a->lock);
+	}
+}
+
+static void unlock2(struct futex_bucket *a, struct futex_bucket *b)
+{
+	spin_unlock(&a->lock);
+	if (a != b)
+		spin_unlock(&b->lock);
+}
+
+/* wake one waiter, removed from its bucket (lock held) */
+static void wake_waiter(struct futex_waiter *w)
+{
+	list_del(&w->node);
+	if (__atomic_exchange_n(w->woken, w->index + 1, __ATOMIC_ACQ_REL) == 0)
+		sched_wake(w->u);
+}
+
+/* wake up to @n waiters of @uaddr matching @bitset (lock held) */
+static int wake_locked(struct futex_bucket *b, uint32_t *uaddr, int n,
+		       uint32_t bitset)
+{
+	struct list_node *it, *tmp;
+	int woken = 0;
+
+	list_for_each_safe(&b->waiters, it, tmp)
+	{
+		struct futex_waiter *w =
+			list_entry(it, struct futex_waiter, node);
+
+		if (woken >= n)
+			break;
+		if (w->uaddr != uaddr || !(w->bitset & bitset) || w->pi)
+			continue;
+		wake_waiter(w);
+		woken++;
+	}
+	return woken;
+}
+
+int futex_wake(uint32_t *uaddr, int n)
+{
+	struct futex_bucket *b = bucket_of(uaddr);
+	int r;
+
+	spin_lock(&b->lock);
+	bucket_init(b);
+	r = wake_locked(b, uaddr, n, FUTEX_BITSET_MATCH_ANY);
+	spin_unlock(&b->lock);
+	return r;
+}
+
+/* read a guest timespec into an absolute kclock deadline */
+static long deadline_of(const void *uts, bool absolute, bool realtime,
+			uint64_t *deadline)
+{
+	struct timespec ts;
+	uint64_t ns;
+
+	*deadline = 0;
+	if (!uts)
+		return 0;
+	if (copy_from_user(&ts, uts, sizeof(ts)))
+		return -EFAULT;
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+		return -EINVAL;
+	ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	if (!absolute) {
+		*deadline = kclock_ns() + ns;
+	} else if (realtime) {
+		/* CLOCK_REALTIME: the same distance from now, monotonic */
+		struct timespec now;
+		int64_t real;
+
+		host_clock_gettime(CLOCK_REALTIME, &now);
+		real = (int64_t)now.tv_sec * 1000000000ll + now.tv_nsec;
+		*deadline = kclock_ns() + ((int64_t)ns > real
+						   ? (uint64_t)((int64_t)ns - real)
+						   : 0);
+	} else {
+		*deadline = ns;
+	}
+	if (!*deadline)
+		*deadline = 1; /* already past */
+	return 0;
+}
+
+static long futex_wait(uint32_t *uaddr, uint32_t val, uint64_t deadline,
+		       uint32_t bitset)
+{
+	struct futex_bucket *b = bucket_of(uaddr);
+	struct futex_waiter w;
+	int woken = 0;
+	uint32_t cur;
+	long r;
+
+	if (!bitset)
+		return -EINVAL;
+	w.uaddr = uaddr;
+	w.u = this_uthread();
+	w.bitset = bitset;
+	w.woken = &woken;
+	w.index = 0;
+	w.pi = false;
+	spin_lock(&b->lock);
+	bucket_init(b);
+	if (copy_from_user(&cur, uaddr, 4)) {
+		spin_unlock(&b->lock);
+		return -EFAULT;
+	}
+	if (cur != val) {
+		spin_unlock(&b->lock);
+		return -EAGAIN;
+	}
+	list_add_tail(&b->waiters, &w.node);
+	sched_prepare_block(true);
+	spin_unlock(&b->lock);
+
+	r = signal_pending_now() ? -EINTR : 0;
+	if (r == 0)
+		r = sched_block(deadline);
+	else
+		sched_cancel_block();
+
+	/* the waker may have moved us (requeue): find our bucket again */
+	for (;;) {
+		struct futex_bucket *wb = bucket_of(w.uaddr);
+
+		spin_lock(&wb->lock);
+		if (__atomic_load_n(&woken, __ATOMIC_ACQUIRE)) {
+			spin_unlock(&wb->lock);
+			return 0;
+		}
+		if (wb != bucket_of(w.uaddr)) {
+			spin_unlock(&wb->lock);
+			continue;
+		}
+		list_del(&w.node);
+		spin_unlock(&wb->lock);
+		return r == -EINTR ? -EINTR : r == -ETIMEDOUT ? -ETIMEDOUT : 0;
+	}
+}
+
+static long futex_requeue(uint32_t *uaddr, uint32_t *uaddr2, int nr_wake,
+			  int nr_requeue, bool cmp, uint32_t val3)
+{
+	struct futex_bucket *b1 = bucket_of(uaddr), *b2 = bucket_of(uaddr2);
+	struct list_node *it, *tmp;
+	int woken = 0, moved = 0;
+	uint32_t cur;
+
+	if (nr_wake < 0 || nr_requeue < 0)
+		return -EINVAL;
+	lock2(b1, b2);
+	bucket_init(b1);
+	bucket_init(b2);
+	if (cmp) {
+		if (copy_from_user(&cur, uaddr, 4)) {
+			unlock2(b1, b2);
+			return -EFAULT;
+		}
+		if (cur != val3) {
+			unlock2(b1, b2);
+			return -EAGAIN;
+		}
+	}
+	list_for_each_safe(&b1->waiters, it, tmp)
+	{
+		struct futex_waiter *w =
+			list_entry(it, struct futex_waiter, node);
+
+		if (w->uaddr != uaddr || w->pi)
+			continue;
+		if (woken < nr_wake) {
+			wake_waiter(w);
+			woken++;
+		} else if (moved < nr_requeue) {
+			list_del(&w->node);
+			w->uaddr = uaddr2;
+			list_add_tail(&b2->waiters, &w->node);
+			moved++;
+		} else {
+			break;
+		}
+	}
+	unlock2(b1, b2);
+	return woken + moved;
+}
+
+/* the read-modify-write half of FUTEX_WAKE_OP; old value or -errno */
+static long wake_op_apply(uint32_t *uaddr2, uint32_t encoded)
+{
+	unsigned op = (encoded >> 28) & 7;
+	uint32_t oparg = (encoded >> 12) & 0xfff;
+	long old;
+	uint32_t nv;
+
+	if (encoded & (8u << 28))
+		oparg = 1u << (oparg & 31);
+	if (copy_from_user(&nv, uaddr2, 4))
+		return -EFAULT;
+	for (;;) {
+		uint32_t cur = nv;
+
+		switch (op) {
+		case FUTEX_OP_SET:
+			nv = oparg;
+			break;
+		case FUTEX_OP_ADD:
+			nv = cur + oparg;
+			break;
+		case FUTEX_OP_OR:
+			nv = cur | oparg;
+			break;
+		case FUTEX_OP_ANDN:
+			nv = cur & ~oparg;
+			break;
+		case FUTEX_OP_XOR:
+			nv = cur ^ oparg;
+			break;
+		default:
+			return -ENOSYS;
+		}
+		old = cmpxchg_user32(uaddr2, cur, nv);
+		if (old < 0)
+			return old;
+		if ((uint32_t)old == cur)
+			return old;
+		nv = (uint32_t)old; /* lost a race: again from the new value */
+	}
+}
+
+static bool wake_op_cmp(uint32_t old, uint32_t encoded)
+{
+	unsigned cmp = (encoded >> 24) & 15;
+	int32_t cmparg = (int32_t)(encoded << 20) >> 20; /* 12 bits, signed */
+
+	switch (cmp) {
+	case FUTEX_OP_CMP_EQ:
+		return (int32_t)old == cmparg;
+	case FUTEX_OP_CMP_NE:
+		return (int32_t)old != cmparg;
+	case FUTEX_OP_CMP_LT:
+		return (int32_t)old < cmparg;
+	case FUTEX_OP_CMP_LE:
+		return (int32_t)old <= cmparg;
+	case FUTEX_OP_CMP_GT:
+		return (int32_t)old > cmparg;
+	case FUTEX_OP_CMP_GE:
+		return (int32_t)old >= cmparg;
+	default:
+		return false;
+	}
+}
+
+static long futex_wake_op(uint32_t *uaddr, uint32_t *uaddr2, int nr1,
+			  int nr2, uint32_t encoded)
+{
+	struct futex_bucket *b1 = bucket_of(uaddr), *b2 = bucket_of(uaddr2);
+	long old;
+	int woken;
+
+	if (((encoded >> 24) & 15) > FUTEX_OP_CMP_GE)
+		return -ENOSYS;
+	lock2(b1, b2);
+	bucket_init(b1);
+	bucket_init(b2);
+	old = wake_op_apply(uaddr2, encoded);
+	if (old < 0) {
+		unlock2(b1, b2);
+		return old;
+	}
+	woken = wake_locked(b1, uaddr, nr1, FUTEX_BITSET_MATCH_ANY);
+	if (wake_op_cmp((uint32_t)old, encoded))
+		woken += wake_locked(b2, uaddr2, nr2, FUTEX_BITSET_MATCH_ANY);
+	unlock2(b1, b2);
+	return woken;
+}
+
+/* ---- priority-inheritance futexes: the ownership protocol ---- */
+
+/*
+ * The PI operations hand a held lock from its owner to the first waiter
+ * (UNLOCK_PI writes the waiter's tid), as Linux does. There are no
+ * thread priorities here, so nothing is inherited (README).
+ */
+static long futex_lock_pi(uint32_t *uaddr, uint64_t deadline, bool trylock)
+{
+	struct futex_bucket *b = bucket_of(uaddr);
+	uint32_t tid = (uint32_t)current_thread()->tid;
+	struct futex_waiter w;
+	int woken = 0;
+	long r, cur;
+
+	for (;;) {
+		uint32_t v;
+
+		if (copy_from_user(&v, uaddr, 4))
+			return -EFAULT;
+		if ((v & FUTEX_TID_MASK) == tid)
+			return -EDEADLK;
+		if (!(v & FUTEX_TID_MASK) || !thread_find((int)(v & FUTEX_TID_MASK))) {
+			/* free, or its owner is gone: take it */
+			uint32_t nv = tid | (v & FUTEX_WAITERS) |
+				      ((v & FUTEX_TID_MASK) ? FUTEX_OWNER_DIED : 0);
+
+			cur = cmpxchg_user32(uaddr, v, nv);
+			if (cur < 0)
+				return cur;
+			if ((uint32_t)cur == v)
+				return 0;
+			continue;
+		}
+		if (trylock)
+			return -EAGAIN;
+		spin_lock(&b->lock);
+		bucket_init(b);
+		/* tell the owner there are waiters, under the bucket lock */
+		cur = cmpxchg_user32(uaddr, v, v | FUTEX_WAITERS);
+		if (cur < 0) {
+			spin_unlock(&b->lock);
+			return cur;
+		}
+		if ((uint32_t)cur != v) {
+			spin_unlock(&b->lock);
+			continue;
+		}
+		w.uaddr = uaddr;
+		w.u = this_uthread();
+		w.bitset = FUTEX_BITSET_MATCH_ANY;
+		w.woken = &woken;
+		w.index = 0;
+		w.tid = (int)tid;
+		w.pi = true;
+		list_add_tail(&b->waiters, &w.node);
+		sched_prepare_block(true);
+		spin_unlock(&b->lock);
+		r = signal_pending_now() ? -EINTR : 0;
+		if (r == 0)
+			r = sched_block(deadline);
+		else
+			sched_cancel_block();
+		spin_lock(&b->lock);
+		if (__atomic_load_n(&woken, __ATOMIC_ACQUIRE)) {
+			/* UNLOCK_PI handed the lock to us */
+			spin_unlock(&b->lock);
+			return 0;
+		}
+		list_del(&w.node);
+		spin_unlock(&b->lock);
+		if (r < 0)
+			return r;
+	}
+}
+
+static long futex_unlock_pi(uint32_t *uaddr)
+{
+	struct futex_bucket *b = bucket_of(uaddr);
+	uint32_t tid = (uint32_t)current_thread()->tid;
+	struct futex_waiter *next = NULL;
+	struct list_node *it;
+	uint32_t v, nv;
+	long cur;
+	bool more = false;
+
+	if (copy_from_user(&v, uaddr, 4))
+		return -EFAULT;
+	if ((v & FUTEX_TID_MASK) != tid)
+		return -EPERM;
+	spin_lock(&b->lock);
+	bucket_init(b);
+	list_for_each(&b->waiters, it) {
+		struct futex_waiter *w =
+			list_entry(it, struct futex_waiter, node);
+
+		if (w->uaddr != uaddr || !w->pi)
+			continue;
+		if (!next)
+			next = w;
+		else
+			more = true;
+	}
+	for (;;) {
+		nv = next ? (uint32_t)next->tid | (more ? FUTEX_WAITERS : 0)
+			  : 0;
+		cur = cmpxchg_user32(uaddr, v, nv);
+		if (cur < 0) {
+			spin_unlock(&b->lock);
+			return cur;
+		}
+		if ((uint32_t)cur == v)
+			break;
+		v = (uint32_t)cur;
+		if ((v & FUTEX_TID_MASK) != tid) {
+			spin_unlock(&b->lock);
+			return -EPERM;
+		}
+	}
+	if (next)
+		wake_waiter(next);
+	spin_unlock(&b->lock);
+	return 0;
+}
+
+void futex_owner_died(uint32_t *uaddr, int tid)
+{
+	uint32_t v;
+
+	if (((uintptr_t)uaddr & 3) || copy_from_user(&v, uaddr, 4))
+		return;
+	for (;;) {
+		long cur;
+
+		if ((v & FUTEX_TID_MASK) != (uint32_t)tid)
+			return;
+		cur = cmpxchg_user32(uaddr, v,
+				     (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED);
+		if (cur < 0)
+			return;
+		if ((uint32_t)cur == v)
+			break;
+		v = (uint32_t)cur;
+	}
+	if (v & FUTEX_WAITERS)
+		futex_wake(uaddr, 1);
+}
+
 long futex_op(uint32_t *uaddr, int op, uint32_t val, const void *utimeout,
 	      uint32_t *uaddr2, uint32_t val3)
 {
 	int cmd = op & FUTEX_CMD_MASK;
 	bool realtime = op & FUTEX_CLOCK_REALTIME;
-	uint32_t cur;
-	struct timespec ts;
+	uint64_t deadline;
+	long r;
 
-	(void)uaddr2;
 	if ((uintptr_t)uaddr & 3)
 		return -EINVAL;
+	if (realtime && cmd != FUTEX_WAIT_BITSET &&
+	    cmd != FUTEX_WAIT_REQUEUE_PI && cmd != FUTEX_LOCK_PI2)
+		return -ENOSYS; /* as Linux */
 	switch (cmd) {
-	case FUTEX_WAKE:
-	case FUTEX_WAKE_BITSET:
-		if (cmd == FUTEX_WAKE_BITSET && !val3)
-			return -EINVAL;
-		return 0;
-	case FUTEX_REQUEUE:
-		return 0;
-	case FUTEX_CMP_REQUEUE:
-		if (copy_from_user(&cur, uaddr, 4))
-			return -EFAULT;
-		return cur == val3 ? 0 : -EAGAIN;
-	case FUTEX_WAKE_OP:
-		/* the operation on *uaddr2 still happens; nobody to wake */
-		return futex_wake_op_apply(uaddr2, val3);
 	case FUTEX_WAIT:
+		r = deadline_of(utimeout, false, false, &deadline);
+		return r < 0 ? r
+			     : futex_wait(uaddr, val, deadline,
+					  FUTEX_BITSET_MATCH_ANY);
 	case FUTEX_WAIT_BITSET:
-		if (cmd == FUTEX_WAIT_BITSET && !val3)
+		r = deadline_of(utimeout, true, realtime, &deadline);
+		return r < 0 ? r : futex_wait(uaddr, val, deadline, val3);
+	case FUTEX_WAKE:
+		return futex_wake(uaddr, (int)val);
+	case FUTEX_WAKE_BITSET: {
+		struct futex_bucket *b = bucket_of(uaddr);
+
+		if (!val3)
 			return -EINVAL;
-		if (realtime && cmd == FUTEX_WAIT)
-			return -ENOSYS; /* Linux: only with WAIT_BITSET */
-		if (copy_from_user(&cur, uaddr, 4))
-			return -EFAULT;
-		if (cur != val)
-			return -EAGAIN;
-		if (!utimeout) {
-			/* Linux would wait forever: so do we, interruptibly */
-			host_syscall0(SYS_pause);
-			return -EINTR;
-		}
-		if (copy_from_user(&ts, utimeout, sizeof(ts)))
-			return -EFAULT;
-		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
-			return -EINVAL;
-		/* FUTEX_WAIT: relative; WAIT_BITSET: absolute */
-		if (cmd == FUTEX_WAIT)
-			host_syscall4(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &ts,
-				      NULL);
-		else
-			host_syscall4(SYS_clock_nanosleep,
-				      realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC,
-				      TIMER_ABSTIME, &ts, NULL);
-		return -ETIMEDOUT;
+		spin_lock(&b->lock);
+		bucket_init(b);
+		r = wake_locked(b, uaddr, (int)val, val3);
+		spin_unlock(&b->lock);
+		return r;
+	}
+	case FUTEX_REQUEUE:
+		return futex_requeue(uaddr, uaddr2, (int)val,
+				     (int)(uintptr_t)utimeout, false, 0);
+	case FUTEX_CMP_REQUEUE:
+		return futex_requeue(uaddr, uaddr2, (int)val,
+				     (int)(uintptr_t)utimeout, true, val3);
+	case FUTEX_WAKE_OP:
+		return futex_wake_op(uaddr, uaddr2, (int)val,
+				     (int)(uintptr_t)utimeout, val3);
 	case FUTEX_LOCK_PI:
+		/* absolute, CLOCK_REALTIME (see futex(2)) */
+		r = deadline_of(utimeout, true, true, &deadline);
+		return r < 0 ? r : futex_lock_pi(uaddr, deadline, false);
 	case FUTEX_LOCK_PI2:
+		r = deadline_of(utimeout, true, realtime, &deadline);
+		return r < 0 ? r : futex_lock_pi(uaddr, deadline, false);
 	case FUTEX_TRYLOCK_PI:
+		return futex_lock_pi(uaddr, 0, true);
 	case FUTEX_UNLOCK_PI:
+		return futex_unlock_pi(uaddr);
 	case FUTEX_WAIT_REQUEUE_PI:
 	case FUTEX_CMP_REQUEUE_PI:
+		/* PI condition variables: glibc does not use them */
 		return -ENOSYS;
 	default:
 		return -ENOSYS;
 	}
 }
 
-long futex_wake_op_apply(uint32_t *uaddr2, uint32_t encoded)
-{
-	unsigned op = (encoded >> 28) & 7, cmp = (encoded >> 24) & 15;
-	uint32_t oparg = (encoded >> 12) & 0xfff, cmparg = encoded & 0xfff;
-	uint32_t old, nv;
+/* ---- futex_waitv(2) ---- */
 
-	if (encoded & (8u << 28))
-		oparg = 1u << (oparg & 31);
-	if (copy_from_user(&old, uaddr2, 4))
-		return -EFAULT;
-	switch (op) {
-	case FUTEX_OP_SET:
-		nv = oparg;
-		break;
-	case FUTEX_OP_ADD:
-		nv = old + oparg;
-		break;
-	case FUTEX_OP_OR:
-		nv = old | oparg;
-		break;
-	case FUTEX_OP_ANDN:
-		nv = old & ~oparg;
-		break;
-	case FUTEX_OP_XOR:
-		nv = old ^ oparg;
-		break;
-	default:
-		return -ENOSYS;
+struct futex_waitv_user {
+	uint64_t val;
+	uint64_t uaddr;
+	uint32_t flags;
+	uint32_t reserved;
+};
+
+#define FUTEX2_SIZE_U32 0x02
+#define FUTEX2_PRIVATE 128
+#define WAITV_MAX 128
+
+long futex_waitv(const void *uwaiters, unsigned n, unsigned flags,
+		 const void *utimeout, int clockid)
+{
+	struct futex_waitv_user *v;
+	struct futex_waiter *ws;
+	uint64_t deadline = 0;
+	int woken = 0;
+	long r;
+
+	if (flags || n == 0 || n > WAITV_MAX)
+		return -EINVAL;
+	if (utimeout) {
+		if (clockid != CLOCK_MONOTONIC && clockid != CLOCK_REALTIME)
+			return -EINVAL;
+		r = deadline_of(utimeout, true, clockid == CLOCK_REALTIME,
+				&deadline);
+		if (r < 0)
+			return r;
 	}
-	if (cmp > FUTEX_OP_CMP_GE)
-		return -ENOSYS;
-	(void)cmparg;
-	if (copy_to_user(uaddr2, &nv, 4))
-		return -EFAULT;
-	return 0;
+	v = kmalloc(sizeof(*v) * n);
+	ws = kmalloc(sizeof(*ws) * n);
+	if (!v || !ws) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (copy_from_user(v, uwaiters, sizeof(*v) * n)) {
+		r = -EFAULT;
+		goto out;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if ((v[i].flags & ~(uint32_t)(FUTEX2_SIZE_U32 | FUTEX2_PRIVATE)) ||
+		    (v[i].flags & 3) != FUTEX2_SIZE_U32 || v[i].reserved ||
+		    (v[i].uaddr & 3) || v[i].val >> 32) {
+			r = -EINVAL;
+			goto out;
+		}
+		ws[i].uaddr = (uint32_t *)v[i].uaddr;
+		ws[i].u = this_uthread();
+		ws[i].bitset = FUTEX_BITSET_MATCH_ANY;
+		ws[i].woken = &woken;
+		ws[i].index = (int)i;
+		ws[i].pi = false;
+		list_init(&ws[i].node);
+	}
+	/* queue on each; a changed value ends the wait at once */
+	sched_prepare_block(true);
+	r = 0;
+	for (unsigned i = 0; i < n && r == 0; i++) {
+		struct futex_bucket *b = bucket_of(ws[i].uaddr);
+		uint32_t cur;
+
+		spin_lock(&b->lock);
+		bucket_init(b);
+		if (copy_from_user(&cur, ws[i].uaddr, 4))
+			r = -EFAULT;
+		else if (cur != (uint32_t)v[i].val)
+			r = -EAGAIN;
+		else
+			list_add_tail(&b->waiters, &ws[i].node);
+		spin_unlock(&b->lock);
+	}
+	if (r == 0 && !signal_pending_now()) {
+		r = sched_block(deadline);
+	} else {
+		sched_cancel_block();
+		if (r == 0)
+			r = -EINTR;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct futex_bucket *b = bucket_of(ws[i].uaddr);
+
+		spin_lock(&b->lock);
+		if (!list_empty(&ws[i].node))
+			list_del(&ws[i].node);
+		spin_unlock(&b->lock);
+	}
+	if (__atomic_load_n(&woken, __ATOMIC_ACQUIRE))
+		r = woken - 1; /* the index of the futex that woke us */
+out:
+	kfree(v);
+	kfree(ws);
+	return r;
 }

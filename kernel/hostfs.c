@@ -11,12 +11,122 @@
 #include "base/host.h"
 #include "kernel/proc.h"
 #include "kernel/vfs.h"
+#include "kernel/hostpoll.h"
+#include "kernel/poll.h"
+#include "kernel/proc.h"
+#include "base/kmalloc.h"
 #include "mm/vma.h"
 #include "mm/usercopy.h"
+
+/*
+ * Host fds that can block (ttys, pipes, sockets) must not block a kthread:
+ * before reading or writing one we ask the host whether it would block,
+ * and if so the uthread waits on the file's wait queue, which the poller
+ * thread wakes (kernel/hostpoll.c). Regular files never wait.
+ */
+struct host_stream {
+	struct waitq wq;
+	struct hostwatch watch;
+};
+
+bool hostfs_is_stream(struct file *f)
+{
+	unsigned ff = __atomic_load_n(&f->fflags, __ATOMIC_RELAXED);
+	struct stat st;
+
+	if (ff & FILE_HOST_TYPED)
+		return ff & FILE_HOST_STREAM;
+	if (host_fstat(f->host_fd, &st) == 0 &&
+	    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||
+	     S_ISCHR(st.st_mode)))
+		ff = FILE_HOST_TYPED | FILE_HOST_STREAM;
+	else
+		ff = FILE_HOST_TYPED;
+	__atomic_or_fetch(&f->fflags, ff, __ATOMIC_RELAXED);
+	return ff & FILE_HOST_STREAM;
+}
+
+/* the stream state of @f, made on first use; NULL if out of memory */
+static struct host_stream *stream_of(struct file *f)
+{
+	struct host_stream *hs = __atomic_load_n(
+		(struct host_stream **)&f->priv2, __ATOMIC_ACQUIRE);
+	struct host_stream *expected = NULL;
+
+	if (hs)
+		return hs;
+	hs = kmalloc(sizeof(*hs));
+	if (!hs)
+		return NULL;
+	waitq_init(&hs->wq);
+	hostwatch_init(&hs->watch, f->host_fd, &hs->wq);
+	if (!__atomic_compare_exchange_n((struct host_stream **)&f->priv2,
+					 &expected, hs, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		kfree(hs);
+		hs = expected;
+	}
+	return hs;
+}
+
+static unsigned host_ready(int fd, unsigned events)
+{
+	struct pollfd p = { .fd = fd, .events = (short)events };
+
+	if (host_syscall3(SYS_poll, &p, 1, 0) < 0)
+		return POLLERR;
+	return (unsigned short)p.revents;
+}
+
+/*
+ * wait_stream - block until the host says @events (POLLIN/POLLOUT) would
+ * not block. 0, or -EAGAIN (O_NONBLOCK), -EINTR, -ENOMEM.
+ */
+static long wait_stream(struct file *f, unsigned events)
+{
+	struct host_stream *hs;
+	long r = 0;
+
+	if (host_ready(f->host_fd, events) & (events | POLL_ALWAYS))
+		return 0;
+	if (f->oflags & O_NONBLOCK)
+		return -EAGAIN;
+	hs = stream_of(f);
+	if (!hs)
+		return -ENOMEM;
+	for (;;) {
+		struct wait_entry we;
+
+		wait_entry_init(&we, this_uthread());
+		sched_prepare_block(true);
+		waitq_add(&hs->wq, &we);
+		hostwatch_arm(&hs->watch, events);
+		if (host_ready(f->host_fd, events) & (events | POLL_ALWAYS)) {
+			sched_cancel_block();
+			waitq_remove(&hs->wq, &we);
+			return 0;
+		}
+		if (signal_pending_now()) {
+			sched_cancel_block();
+			r = -EINTR;
+		} else {
+			r = sched_block(0);
+		}
+		waitq_remove(&hs->wq, &we);
+		if (r < 0)
+			return r;
+	}
+}
 
 /* read/write/iovec ops: fast path, no glibc (see struct file_ops) */
 static long hf_read(struct file *f, void *buf, size_t n, off_t off)
 {
+	if (off < 0 && n && hostfs_is_stream(f)) {
+		long r = wait_stream(f, POLLIN);
+
+		if (r < 0)
+			return r;
+	}
 	if (off < 0)
 		return host_read(f->host_fd, buf, n);
 	return host_pread(f->host_fd, buf, n, off);
@@ -24,15 +134,44 @@ static long hf_read(struct file *f, void *buf, size_t n, off_t off)
 
 static long hf_write(struct file *f, const void *buf, size_t n, off_t off)
 {
+	if (off < 0 && n && hostfs_is_stream(f)) {
+		long r = wait_stream(f, POLLOUT);
+
+		if (r < 0)
+			return r;
+	}
 	if (off < 0)
 		return host_write(f->host_fd, buf, n);
 	return host_pwrite(f->host_fd, buf, n, off);
+}
+
+static unsigned hf_poll(struct file *f, struct poll_table *pt)
+{
+	struct host_stream *hs;
+	unsigned want = pt ? pt->key : (POLLIN | POLLOUT | POLLPRI);
+
+	if (!hostfs_is_stream(f))
+		return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
+	hs = stream_of(f);
+	if (pt && hs) {
+		poll_wait(pt, &hs->wq, f);
+		/* watch only what is asked: writable fds would wake forever */
+		hostwatch_arm(&hs->watch, want & (POLLIN | POLLOUT | POLLPRI |
+						  POLLRDHUP));
+	}
+	return host_ready(f->host_fd, want | POLLRDHUP);
 }
 
 /* the host reads the guest's iovec array itself (EFAULT if bad) */
 static long hf_readv(struct file *f, const struct iovec *uiov, int cnt,
 		     off_t off, int flags)
 {
+	if (off < 0 && hostfs_is_stream(f) && !(flags & RWF_NOWAIT)) {
+		long r = wait_stream(f, POLLIN);
+
+		if (r < 0)
+			return r;
+	}
 	if (off < 0 && !flags)
 		return host_readv(f->host_fd, uiov, cnt);
 	return host_preadv2(f->host_fd, uiov, cnt, off < 0 ? -1 : off, flags);
@@ -41,6 +180,12 @@ static long hf_readv(struct file *f, const struct iovec *uiov, int cnt,
 static long hf_writev(struct file *f, const struct iovec *uiov, int cnt,
 		      off_t off, int flags)
 {
+	if (off < 0 && hostfs_is_stream(f) && !(flags & RWF_NOWAIT)) {
+		long r = wait_stream(f, POLLOUT);
+
+		if (r < 0)
+			return r;
+	}
 	if (off < 0 && !flags)
 		return host_writev(f->host_fd, uiov, cnt);
 	return host_pwritev2(f->host_fd, uiov, cnt, off < 0 ? -1 : off, flags);
@@ -156,7 +301,13 @@ static long hf_dpath(struct file *f, char *buf, size_t n)
 
 static void hf_release(struct file *f)
 {
+	struct host_stream *hs = f->priv2;
+
 	vma_file_put(f->priv);
+	if (hs) {
+		hostwatch_remove(&hs->watch);
+		kfree(hs);
+	}
 }
 
 /*
@@ -191,6 +342,7 @@ struct vma_file *hostfs_vma_file(struct file *f)
 
 const struct file_ops hostfs_file_ops = {
 	.release = hf_release,
+	.poll = hf_poll,
 	.read = hf_read,
 	.write = hf_write,
 	.readv = hf_readv,

@@ -10,12 +10,15 @@
 #include "base/log.h"
 #include "kernel/kernel.h"
 #include "kernel/proc.h"
+#include "kernel/futex.h"
 #include "syscalls/syscalls.h"
 
-struct kernel_opts kopts = { .cores = 1, .rewrite = true };
+struct kernel_opts kopts = { .cores = 0, .rewrite = true };
 
 static struct kthread kt0;
-static int nr_kthreads;
+
+/* host signals sent to junction-run, not yet acted on (bit sig - 1) */
+static uint64_t host_pending;
 
 /* what junction-run inherited: the first process starts with it */
 static uint64_t initial_sigmask, initial_ignored;
@@ -25,12 +28,24 @@ static int64_t mono_to_real, mono_to_boot;
 
 int kernel_nr_kthreads(void)
 {
-	return nr_kthreads;
+	return kthread_count();
 }
 
 struct kthread *kernel_kthread(int i)
 {
-	return i == 0 ? &kt0 : NULL;
+	return kthread_get(i);
+}
+
+/* the CPUs junction-run may use: the default of --cores */
+static int host_cpus(void)
+{
+	uint64_t mask[16] = { 0 };
+	long r = host_syscall3(SYS_sched_getaffinity, 0, sizeof(mask), mask);
+	int n = 0;
+
+	for (long i = 0; r > 0 && i < r / 8; i++)
+		n += __builtin_popcountll(mask[i]);
+	return n > 0 ? n : 1;
 }
 
 uint64_t kernel_now_ns(void)
@@ -128,6 +143,13 @@ int kernel_init(void)
 		return r;
 	}
 	capture_inherited();
+	kclock_init();
+	futex_init();
+	r = hostsig_init();
+	if (r < 0)
+		return r;
+	/* guest masks are virtual; ours blocks nothing (SIGSYS above all) */
+	host_rt_sigprocmask(SIG_SETMASK, &none, NULL);
 	r = kthread_init_self(&kt0, 0);
 	if (r < 0) {
 		log_msg("cannot set up the kernel thread: %s (Syscall User "
@@ -135,12 +157,18 @@ int kernel_init(void)
 			strerror(-r));
 		return r;
 	}
-	nr_kthreads = 1;
-	r = hostsig_init();
+	if (kopts.cores <= 0)
+		kopts.cores = host_cpus();
+	sched_set_loop_hook(kernel_loop_work);
+	r = kthreads_start(kopts.cores);
+	if (r < 0) {
+		log_msg("cannot start %d kernel threads: %s", kopts.cores,
+			strerror(-r));
+		return r;
+	}
+	r = hostpoll_init();
 	if (r < 0)
 		return r;
-	/* guest masks are virtual; ours blocks nothing (SIGSYS above all) */
-	host_rt_sigprocmask(SIG_SETMASK, &none, NULL);
 	r = rewrite_init(kopts.rewrite);
 	if (r < 0)
 		return r;
@@ -161,32 +189,64 @@ int kernel_run(void)
 	return proc_init_status();
 }
 
+/* act on signals sent to junction-run from outside (see on_forward) */
+static void process_host_signals(void)
+{
+	uint64_t m;
+	struct proc *p;
+
+	if (!__atomic_load_n(&host_pending, __ATOMIC_RELAXED))
+		return;
+	m = __atomic_exchange_n(&host_pending, 0, __ATOMIC_ACQ_REL);
+	p = proc_find(1);
+	for (int s = 1; m && s <= 64; s++) {
+		if (!(m & (1ull << (s - 1))))
+			continue;
+		m &= ~(1ull << (s - 1));
+		if (p)
+			sig_send(p, NULL, s);
+	}
+}
+
+void kernel_loop_work(void)
+{
+	process_host_signals();
+}
+
 void kernel_exit_work(struct trapframe *tf)
 {
 	struct thread *t = current_thread();
 	struct proc *p = t->proc;
 
-	if (t->fault_sig ||
+	process_host_signals();
+	sched_tick();
+	t = current_thread(); /* the same uthread, maybe on another kthread */
+	if (t->fault_sig || t->killed || t->restore_mask ||
 	    ((__atomic_load_n(&t->sig_pending, __ATOMIC_RELAXED) |
 	      __atomic_load_n(&p->sig_pending, __ATOMIC_RELAXED)) &
-	     ~t->sigmask))
+	     ~t->sigmask) ||
+	    (tf->orig_rax != (uint64_t)-1 && (long)tf->rax == -EINTR))
 		sig_handle_pending(tf);
 }
 
-void kernel_fault_pending(int sig, const siginfo_t *si)
+void kernel_fault_pending(int sig, const siginfo_t *si, uint64_t err,
+			  uint64_t trapno, uint64_t cr2)
 {
 	struct thread *t = current_thread();
 
 	t->fault_sig = sig;
-	t->fault_info = *si;
+	t->fault_frame.sig = sig;
+	t->fault_frame.code = si->si_code;
+	t->fault_frame.addr = (uint64_t)si->si_addr;
+	t->fault_frame.err = err;
+	t->fault_frame.trapno = trapno;
+	t->fault_frame.cr2 = cr2;
 }
 
+/* from a host signal handler: no lock may be taken here */
 void kernel_host_signal(int sig)
 {
-	struct proc *p = proc_find(1);
-
-	if (p)
-		sig_send(p, NULL, sig);
+	__atomic_or_fetch(&host_pending, 1ull << (sig - 1), __ATOMIC_RELEASE);
 }
 
 void fault_entry_c(struct trapframe *tf)

@@ -37,8 +37,15 @@ int kernel_run(void);
  */
 void kernel_exit_work(struct trapframe *tf);
 
+/* the scheduler loop's hook: deferred work of host signal handlers */
+void kernel_loop_work(void);
+
+/* hostpoll.c: the thread that watches host fds for readiness */
+int hostpoll_init(void);
+
 /* a synchronous host fault in guest mode (from the host handler) */
-void kernel_fault_pending(int sig, const siginfo_t *si);
+void kernel_fault_pending(int sig, const siginfo_t *si, uint64_t err,
+			  uint64_t trapno, uint64_t cr2);
 
 /* an asynchronous host signal sent to junction-run (from the handler) */
 void kernel_host_signal(int sig);

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
+#include <sched.h>
+#include <linux/sched.h>
 
 #include "base/fmt.h"
 #include "base/kmalloc.h"
@@ -14,7 +16,12 @@
 #include "kernel/kernel.h"
 #include "kernel/proc.h"
 #include "kernel/procfs.h"
+#include "sched/sched.h"
+
+extern void return_to_guest_from(struct trapframe *tf);
 #include "kernel/vfs.h"
+#include "kernel/futex.h"
+#include "mm/usercopy.h"
 
 #define PID_MAX 65536
 
@@ -309,6 +316,43 @@ static void proc_release_resources(struct proc *p)
 	p->mm = NULL;
 }
 
+/*
+ * Walk the robust futex list of a dying thread (see
+ * Documentation/locking/robust-futexes.rst): each lock it still holds gets
+ * FUTEX_OWNER_DIED and one waiter is woken.
+ */
+#define ROBUST_LIST_LIMIT 2048
+
+static void robust_cleanup(struct thread *t)
+{
+	struct {
+		uint64_t next;
+		int64_t futex_offset;
+		uint64_t pending;
+	} head;
+	uint64_t entry, pending;
+	int n = 0;
+
+	if (!t->robust_list ||
+	    copy_from_user(&head, (void *)t->robust_list, sizeof(head)))
+		return;
+	entry = head.next;
+	pending = head.pending;
+	while (entry != t->robust_list && n++ < ROBUST_LIST_LIMIT) {
+		uint64_t next;
+
+		if (copy_from_user(&next, (void *)entry, 8))
+			return;
+		if (entry != pending)
+			futex_owner_died((uint32_t *)(entry + head.futex_offset),
+					 t->tid);
+		entry = next;
+	}
+	if (pending)
+		futex_owner_died((uint32_t *)(pending + head.futex_offset),
+				 t->tid);
+}
+
 _Noreturn void thread_exit(int code)
 {
 	struct thread *t = current_thread();
@@ -316,9 +360,20 @@ _Noreturn void thread_exit(int code)
 	bool last;
 
 	(void)code;
+	xstate_save(&t->ut);
+	robust_cleanup(t);
+	if (t->clear_child_tid) {
+		uint32_t zero = 0;
+
+		/* pthread_join waits on this (see set_tid_address(2)) */
+		if (copy_to_user((void *)t->clear_child_tid, &zero, 4) == 0)
+			futex_wake((uint32_t *)t->clear_child_tid, 1);
+	}
 	spin_lock(&p->lock);
 	list_del(&t->proc_node);
 	last = --p->nr_threads == 0;
+	p->utime_ns += t->ut.cpu_ns - t->ut.sys_ns;
+	p->stime_ns += t->ut.sys_ns;
 	spin_unlock(&p->lock);
 	spin_lock(&pid_lock);
 	pids[t->tid].t = NULL;
@@ -338,16 +393,128 @@ _Noreturn void thread_exit(int code)
 	sched_exit_current();
 }
 
+void thread_kick(struct thread *t)
+{
+	struct uthread *u = &t->ut;
+	struct kthread *k;
+
+	if (sched_wake_signal(u))
+		return;
+	/* running guest code on another kthread: interrupt it */
+	k = __atomic_load_n(&u->last_kt, __ATOMIC_ACQUIRE);
+	if (k && k != this_kthread() && k->cur == u &&
+	    __atomic_load_n(&u->state, __ATOMIC_ACQUIRE) == UT_RUNNING) {
+		__atomic_store_n(&k->need_resched, 1, __ATOMIC_RELEASE);
+		host_tgkill((int)host_getpid(), (int)k->host_tid, SIG_PREEMPT);
+	}
+}
+
 _Noreturn void proc_exit_group(int status)
 {
-	struct proc *p = current_proc();
+	struct thread *self = current_thread();
+	struct proc *p = self->proc;
+	struct list_node *it;
 
 	spin_lock(&p->lock);
 	if (!p->exit_group_started) {
 		p->exit_group_started = true;
 		p->exit_status = status;
 	}
+	/* every other thread leaves at its next kernel exit */
+	list_for_each(&p->threads, it) {
+		struct thread *t = list_entry(it, struct thread, proc_node);
+
+		if (t != self)
+			__atomic_store_n(&t->killed, 1, __ATOMIC_RELEASE);
+	}
 	spin_unlock(&p->lock);
-	/* single-threaded processes only so far (threads: next issue) */
+	/* wake them outside the lock: a wake may take run queue locks */
+	for (;;) {
+		struct thread *victim = NULL;
+
+		spin_lock(&p->lock);
+		list_for_each(&p->threads, it) {
+			struct thread *t =
+				list_entry(it, struct thread, proc_node);
+
+			if (t != self && t->killed == 1) {
+				t->killed = 2; /* kicked */
+				victim = t;
+				break;
+			}
+		}
+		spin_unlock(&p->lock);
+		if (!victim)
+			break;
+		thread_kick(victim);
+	}
 	thread_exit(0);
+}
+
+/* the first return of a new thread: to the guest, after clone */
+static void clone_child(void *arg)
+{
+	struct uthread *u = this_uthread();
+
+	(void)arg;
+	xstate_restore(u);
+	return_to_guest_from(u->tf);
+}
+
+long thread_clone(const struct clone_req *req, struct trapframe *tf)
+{
+	struct thread *self = current_thread(), *t;
+	struct proc *p = self->proc;
+	uint64_t f = req->flags;
+	uint32_t tid;
+
+	/* see clone(2), ERRORS */
+	if ((f & CLONE_THREAD) && !(f & CLONE_SIGHAND))
+		return -EINVAL;
+	if ((f & CLONE_SIGHAND) && !(f & CLONE_VM))
+		return -EINVAL;
+	if (!(f & CLONE_THREAD))
+		return -ENOSYS; /* new processes: not yet (fork, vfork) */
+	if ((f & (CLONE_FS | CLONE_FILES)) != (CLONE_FS | CLONE_FILES))
+		return -EINVAL; /* threads share fd table and fs (README) */
+	if (f & (CLONE_PIDFD | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
+		 CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |
+		 CLONE_NEWCGROUP | CLONE_UNTRACED | CLONE_VFORK |
+		 CLONE_PTRACE))
+		return -EINVAL;
+	if (f & CSIGNAL)
+		return -EINVAL; /* a thread sends no exit signal */
+	if ((f & CLONE_SETTLS) && req->tls >= 0x7ffffffff000ull)
+		return -EPERM;
+	if (p->exit_group_started)
+		return -EAGAIN;
+
+	t = thread_create(p, clone_child, NULL);
+	if (!t)
+		return -EAGAIN;
+	tid = (uint32_t)t->tid;
+	/* the child returns from the same syscall with 0 */
+	*t->ut.tf = *tf;
+	t->ut.tf->rax = 0;
+	if (req->stack)
+		t->ut.tf->rsp = req->stack;
+	if (f & CLONE_SETTLS)
+		t->ut.tf->fsbase = req->tls;
+	/* it starts with the parent's registers, vector ones included */
+	xstate_save(&self->ut);
+	memcpy(t->ut.xsave, self->ut.xsave, xstate_size());
+	t->ut.flags |= UT_XSAVED;
+	t->sigmask = self->sigmask;
+	t->sigaltstack.ss_flags = SS_DISABLE; /* cleared for CLONE_VM */
+	memcpy(t->comm, self->comm, sizeof(t->comm));
+	if (f & CLONE_CHILD_CLEARTID)
+		t->clear_child_tid = req->child_tid;
+	if ((f & CLONE_PARENT_SETTID) &&
+	    copy_to_user((void *)req->parent_tid, &tid, 4)) {
+		/* Linux writes it after the point of no return, too */
+	}
+	if (f & CLONE_CHILD_SETTID)
+		copy_to_user((void *)req->child_tid, &tid, 4);
+	sched_wake(&t->ut);
+	return tid;
 }

@@ -10,6 +10,7 @@
 #include "base/list.h"
 #include "base/spinlock.h"
 #include "mm/mm.h"
+#include "kernel/signal.h"
 #include "sched/sched.h"
 
 struct file;
@@ -63,6 +64,7 @@ struct proc {
 
 	struct k_sigaction sigact[NSIG_LINUX];
 	uint64_t sig_pending; /* process-directed, bit (sig - 1) */
+	struct sig_qinfo sig_info[NSIG_LINUX]; /* of each pending signal */
 
 	char exe[PATH_MAX]; /* /proc/<pid>/exe */
 	uint64_t exe_dev, exe_ino;
@@ -95,7 +97,12 @@ struct thread {
 	char comm[16];
 
 	int fault_sig; /* a synchronous host fault to deliver */
-	siginfo_t fault_info;
+	struct fault_frame fault_frame;
+	struct sig_qinfo sig_info[NSIG_LINUX]; /* of thread-directed ones */
+	uint64_t sigwait_set; /* rt_sigtimedwait: these wake us */
+	int killed; /* atomic: the process is exiting; leave at kernel exit */
+	uint64_t sigsuspend_mask; /* to restore after sigsuspend/pselect */
+	bool restore_mask;
 };
 
 static inline struct thread *current_thread(void)
@@ -134,6 +141,22 @@ _Noreturn void proc_exit_group(int status);
 /* end only the calling thread */
 _Noreturn void thread_exit(int code);
 
+/*
+ * thread_clone - a new thread of the current process (clone/clone3 with
+ * CLONE_THREAD). @tf is the parent's trapframe. Returns the new tid or
+ * -errno.
+ */
+struct clone_req {
+	uint64_t flags;
+	uint64_t stack;
+	uint64_t parent_tid, child_tid; /* guest addresses */
+	uint64_t tls;
+};
+long thread_clone(const struct clone_req *req, struct trapframe *tf);
+
+/* make @t enter the kernel soon: wake it, or interrupt its guest code */
+void thread_kick(struct thread *t);
+
 /* status of the instance's first process, for junction-run's own exit */
 int proc_init_status(void);
 
@@ -143,15 +166,29 @@ void pid_free(int pid);
 
 /* signal.c (bookkeeping and default actions) */
 
-/* queue @sig for process @p (or thread @t if not NULL) */
+/* queue @sig for process @p (or thread @t if not NULL), from the kernel */
 void sig_send(struct proc *p, struct thread *t, int sig);
 
+/* the same, with what the siginfo will say (kill, tgkill, sigqueue) */
+void sig_send_info(struct proc *p, struct thread *t, int sig,
+		   const struct sig_qinfo *qi);
+
 /*
- * sig_handle_pending - act on pending unblocked signals of the current
- * thread before it returns to the guest: ignore, or terminate the process
- * (default actions). Handlers are not invoked yet (see README).
+ * sig_handle_pending - before the current thread returns to the guest:
+ * deliver one pending unblocked signal (a frame for its handler, or its
+ * default action), and restart or fail an interrupted syscall.
  */
 void sig_handle_pending(struct trapframe *tf);
+
+/* take one pending signal in @set (rt_sigtimedwait); 0 if none */
+int sig_dequeue(uint64_t set, struct k_siginfo *info);
+
+/*
+ * signal_pending_now - should the current thread's blocking wait end now:
+ * it is being killed or has an unblocked signal pending (a wait that
+ * started must then return -EINTR; see sched_prepare_block).
+ */
+bool signal_pending_now(void);
 
 /* the default action of @sig is to terminate (true) or ignore (false) */
 bool sig_default_kills(int sig);

@@ -14,6 +14,7 @@
 struct proc;
 struct file;
 struct statx;
+struct poll_table;
 
 /* which file system a path or file belongs to */
 enum fs_kind {
@@ -50,11 +51,15 @@ struct file_ops {
 	long (*setfl)(struct file *f, unsigned flags);
 	/* path for /proc/<pid>/fd/N into @buf; length or -errno */
 	long (*dpath)(struct file *f, char *buf, size_t n);
+	/* readiness (POLL* bits); registers through @pt (kernel/poll.h) */
+	unsigned (*poll)(struct file *f, struct poll_table *pt);
 	void (*release)(struct file *f);
 };
 
 /* struct file.flags beyond the O_* bits we keep */
 #define FILE_DIR 0x1 /* a directory we list (getdents64 works) */
+#define FILE_HOST_TYPED 0x2 /* host fd: its type is known */
+#define FILE_HOST_STREAM 0x4 /* host fd that can block: tty, pipe, socket */
 
 struct file {
 	const struct file_ops *ops;
@@ -67,6 +72,7 @@ struct file {
 	off_t pos; /* for files we synthesize */
 	char *path; /* absolute path at open (not for FS_ANON) */
 	void *priv;
+	void *priv2; /* a second slot (hostfs: stream state) */
 };
 
 /* file.c */
@@ -208,6 +214,9 @@ struct vma_file;
 
 /* what mappings of host file @f show in maps (new reference or NULL) */
 struct vma_file *hostfs_vma_file(struct file *f);
+
+/* can host file @f block (a tty, pipe or socket, not a regular file)? */
+bool hostfs_is_stream(struct file *f);
 
 /* wrap host fd @fd (opened by us) as a file */
 struct file *hostfs_wrap(int fd, unsigned oflags, const char *path);

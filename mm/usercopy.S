@@ -66,4 +66,49 @@ __strncpy_user_fixup:
 	ret
 	.size	__strncpy_user, .-__strncpy_user
 
+
+	.text
+/*
+ * long __cmpxchg_user32(uint32_t *uaddr, uint32_t old, uint32_t new)
+ * An atomic compare-and-exchange on guest memory (futexes). Returns the
+ * value found (zero-extended), or -14 (-EFAULT).
+ */
+	.globl	__cmpxchg_user32
+	.type	__cmpxchg_user32, @function
+__cmpxchg_user32:
+	mov	%esi, %eax
+	.globl	__cmpxchg_user32_fault
+__cmpxchg_user32_fault:
+	lock cmpxchg %edx, (%rdi)
+	ret
+	.globl	__cmpxchg_user32_fixup
+__cmpxchg_user32_fixup:
+	mov	$-14, %rax
+	ret
+	.size	__cmpxchg_user32, .-__cmpxchg_user32
+
+
+	.text
+/*
+ * long __xrstor_checked(void *area, uint64_t mask): XRSTOR (standard
+ * format) from a kernel copy of a guest's signal frame. A malformed
+ * header faults (#GP); the fixup returns -14 (-EFAULT) instead.
+ */
+	.globl	__xrstor_checked
+	.type	__xrstor_checked, @function
+__xrstor_checked:
+	mov	%rsi, %rax
+	mov	%rsi, %rdx
+	shr	$32, %rdx
+	.globl	__xrstor_checked_fault
+__xrstor_checked_fault:
+	xrstor64 (%rdi)
+	xor	%eax, %eax
+	ret
+	.globl	__xrstor_checked_fixup
+__xrstor_checked_fixup:
+	mov	$-14, %rax
+	ret
+	.size	__xrstor_checked, .-__xrstor_checked
+
 	.section .note.GNU-stack, "", @progbits

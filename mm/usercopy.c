@@ -8,6 +8,8 @@
 extern char __copy_user_fault[], __copy_user_fixup[];
 extern char __clear_user_fault[], __clear_user_fixup[];
 extern char __strncpy_user_fault[], __strncpy_user_fixup[];
+extern char __cmpxchg_user32_fault[], __cmpxchg_user32_fixup[];
+extern char __xrstor_checked_fault[], __xrstor_checked_fixup[];
 
 static const struct {
 	const char *fault, *fixup;
@@ -15,6 +17,8 @@ static const struct {
 	{ __copy_user_fault, __copy_user_fixup },
 	{ __clear_user_fault, __clear_user_fixup },
 	{ __strncpy_user_fault, __strncpy_user_fixup },
+	{ __cmpxchg_user32_fault, __cmpxchg_user32_fixup },
+	{ __xrstor_checked_fault, __xrstor_checked_fixup },
 };
 
 bool usercopy_fixup(void *ucv)

@@ -7,6 +7,9 @@
 #include <stdint.h>
 
 size_t __copy_user(void *dst, const void *src, size_t n);
+long __cmpxchg_user32(uint32_t *uaddr, uint32_t old, uint32_t nv);
+/* XRSTOR from a kernel buffer that may hold a bad header: 0 or -EFAULT */
+long __xrstor_checked(void *area, uint64_t mask);
 size_t __clear_user(void *dst, size_t n);
 long __strncpy_user(char *dst, const char *src, size_t n);
 
@@ -58,6 +61,17 @@ static inline long strncpy_from_user(char *dst, const char *usrc, size_t n)
 	if ((size_t)len == n)
 		return -ENAMETOOLONG;
 	return len;
+}
+
+/*
+ * cmpxchg_user32 - atomically replace *@uaddr (a guest address, 4-byte
+ * aligned) by @nv if it holds @old. Returns the value found, or -EFAULT.
+ */
+static inline long cmpxchg_user32(uint32_t *uaddr, uint32_t old, uint32_t nv)
+{
+	if (!user_range_ok(uaddr, 4))
+		return -EFAULT;
+	return __cmpxchg_user32(uaddr, old, nv);
 }
 
 /*

@@ -1,61 +1,460 @@
-/* sched.c - run queues and the scheduler loop of a kthread */
+/* sched.c - run queues, blocking and waking, the scheduler loop */
+#include <errno.h>
+#include <linux/futex.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <time.h>
 
+#include "base/host.h"
 #include "base/log.h"
 #include "sched/sched.h"
 
-/* uthreads created and not yet exited, instance-wide */
-static atomic_long nr_live;
+/*
+ * Lock order: waitq.lock, then kthread.runq_lock; kthread.timer_lock is
+ * never held with another lock. Kernel code is not preempted, so per-
+ * kthread state of the running kthread needs no lock against itself.
+ */
+
+#define QUANTUM_NS 1000000ull /* preemption quantum, 1 ms */
+#define STEAL_AGE_NS 50000ull /* leave fresh work to its own kthread */
+#define IDLE_SPIN_NS 50000ull /* poll this long before sleeping */
+
+static atomic_long nr_live; /* uthreads created and not yet exited */
+static void (*loop_hook)(void);
+static atomic_int shutting_down;
+static uint64_t quantum = QUANTUM_NS;
+
+long sched_nr_live(void)
+{
+	return atomic_load(&nr_live);
+}
+
+void sched_set_quantum(uint64_t ns)
+{
+	quantum = ns;
+}
+
+void sched_set_loop_hook(void (*fn)(void))
+{
+	loop_hook = fn;
+}
+
+/* ---- run queues ---- */
+
+static void runq_push(struct kthread *k, struct uthread *u)
+{
+	spin_lock(&k->runq_lock);
+	list_add_tail(&k->runq, &u->runq_node);
+	k->runq_len++;
+	spin_unlock(&k->runq_lock);
+}
 
 static struct uthread *runq_pop(struct kthread *k)
 {
 	struct uthread *u = NULL;
 
+	if (!__atomic_load_n(&k->runq_len, __ATOMIC_RELAXED))
+		return NULL;
 	spin_lock(&k->runq_lock);
 	if (!list_empty(&k->runq)) {
 		u = list_entry(k->runq.next, struct uthread, runq_node);
 		list_del(&u->runq_node);
+		k->runq_len--;
 	}
 	spin_unlock(&k->runq_lock);
 	return u;
 }
 
-void sched_wake(struct uthread *u)
+/* take the oldest uthread of @v if it has waited at least @min_age */
+static struct uthread *runq_steal(struct kthread *v, uint64_t now,
+				  uint64_t min_age)
+{
+	struct uthread *u = NULL;
+
+	if (!__atomic_load_n(&v->runq_len, __ATOMIC_RELAXED))
+		return NULL;
+	spin_lock(&v->runq_lock);
+	if (!list_empty(&v->runq)) {
+		struct uthread *c =
+			list_entry(v->runq.next, struct uthread, runq_node);
+
+		if (now - c->enqueued_at >= min_age) {
+			list_del(&c->runq_node);
+			v->runq_len--;
+			u = c;
+		}
+	}
+	spin_unlock(&v->runq_lock);
+	return u;
+}
+
+/* ---- waking idle kthreads ---- */
+
+static void kick(struct kthread *k)
+{
+	if (!__atomic_load_n(&k->idle, __ATOMIC_ACQUIRE))
+		return;
+	if (__atomic_exchange_n(&k->wake_word, 1, __ATOMIC_ACQ_REL) == 0)
+		host_futex(&k->wake_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/* wake one sleeping kthread other than @self, to steal work */
+static void kick_an_idle(struct kthread *self)
+{
+	int n = kthread_count();
+
+	for (int i = 0; i < n; i++) {
+		struct kthread *k = kthread_get(i);
+
+		if (k != self && __atomic_load_n(&k->idle, __ATOMIC_ACQUIRE)) {
+			kick(k);
+			return;
+		}
+	}
+}
+
+/*
+ * enqueue - make @u runnable. On the current kthread if it runs uthreads
+ * (a handoff then costs no host wakeup), else on @u's last kthread. A
+ * second waiting uthread, or work queued on another kthread, wakes an
+ * idle kthread to come and take it.
+ */
+static void enqueue(struct uthread *u)
+{
+	struct kthread *self = this_kthread();
+	struct kthread *k = self && self->id >= 0 ? self : u->last_kt;
+	int len;
+
+	if (!k)
+		k = kthread_get(0);
+	u->enqueued_at = kclock_ns();
+	runq_push(k, u);
+	len = __atomic_load_n(&k->runq_len, __ATOMIC_RELAXED);
+	if (k != self)
+		kick(k);
+	else if (len >= 2)
+		kick_an_idle(self);
+	if (k == self && self->cur)
+		sched_tick_update(k); /* the quantum now matters */
+}
+
+static int wake(struct uthread *u, int reason, bool need_interruptible)
+{
+	for (;;) {
+		int s = __atomic_load_n(&u->state, __ATOMIC_ACQUIRE);
+
+		if (need_interruptible && !u->interruptible)
+			return 0;
+		if (s == UT_BLOCKING) {
+			u->wake_reason = reason;
+			if (__atomic_compare_exchange_n(&u->state, &s, UT_RUNNING,
+							false, __ATOMIC_ACQ_REL,
+							__ATOMIC_ACQUIRE))
+				return 1;
+			continue;
+		}
+		if (s == UT_BLOCKED) {
+			u->wake_reason = reason;
+			if (__atomic_compare_exchange_n(&u->state, &s,
+							UT_RUNNABLE, false,
+							__ATOMIC_ACQ_REL,
+							__ATOMIC_ACQUIRE)) {
+				enqueue(u);
+				return 1;
+			}
+			continue;
+		}
+		return 0;
+	}
+}
+
+int sched_wake(struct uthread *u)
+{
+	if (!u->last_kt) {
+		/* a new uthread */
+		atomic_fetch_add(&nr_live, 1);
+		u->state = UT_RUNNABLE;
+		u->last_kt = this_kthread()->id >= 0 ? this_kthread()
+						     : kthread_get(0);
+		enqueue(u);
+		return 1;
+	}
+	return wake(u, WAKE_EVENT, false);
+}
+
+int sched_wake_signal(struct uthread *u)
+{
+	return wake(u, WAKE_SIGNAL, true);
+}
+
+/* ---- switching ---- */
+
+static void account_out(struct uthread *u, uint64_t now)
+{
+	if (u->run_start)
+		u->cpu_ns += now - u->run_start;
+	u->run_start = 0;
+}
+
+uint64_t sched_cpu_ns(struct uthread *u)
+{
+	uint64_t t = u->cpu_ns, s = u->run_start;
+
+	if (s && this_uthread() == u)
+		t += kclock_ns() - s;
+	return t;
+}
+
+/*
+ * switch_to - run @next on kthread @k, leaving @prev (NULL: the loop).
+ * Returns on the stack of whoever is switched back to later.
+ */
+static void switch_to(struct kthread *k, struct uthread *prev,
+		      struct uthread *next)
+{
+	void **save = prev ? &prev->ksp : &k->loop_sp;
+	uint64_t now = kclock_ns();
+
+	/* its switch away may still be finishing on another kthread */
+	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+	__atomic_store_n(&next->on_cpu, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&next->state, UT_RUNNING, __ATOMIC_RELAXED);
+	if (prev)
+		account_out(prev, now);
+	next->run_start = now;
+	next->last_kt = k;
+	k->prev = prev;
+	k->cur = next;
+	k->kstack_top = next->kstack_top;
+	sched_switch_stack(save, next->ksp);
+	sched_finish_switch();
+}
+
+static void switch_to_loop(struct kthread *k, struct uthread *prev)
+{
+	account_out(prev, kclock_ns());
+	k->prev = prev;
+	k->cur = NULL;
+	sched_switch_stack(&prev->ksp, k->loop_sp);
+	sched_finish_switch();
+}
+
+void sched_finish_switch(void)
 {
 	struct kthread *k = this_kthread();
+	struct uthread *prev = k->prev;
 
-	if (!u->last_kt) {
-		u->last_kt = k;
-		atomic_fetch_add(&nr_live, 1);
-	}
-	spin_lock(&k->runq_lock);
-	list_add_tail(&k->runq, &u->runq_node);
-	spin_unlock(&k->runq_lock);
-}
-
-/* called on the loop's stack after switching away from a dead uthread */
-static void reap_dead(struct kthread *k)
-{
-	struct uthread *u = k->dead;
-
-	if (!u)
+	if (!prev)
 		return;
-	k->dead = NULL;
-	uthread_destroy(u);
-	if (u->release)
-		u->release(u);
+	k->prev = NULL;
+	if (__atomic_load_n(&prev->state, __ATOMIC_ACQUIRE) == UT_DEAD) {
+		uthread_destroy(prev);
+		if (prev->release)
+			prev->release(prev);
+		return;
+	}
+	__atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);
 }
 
-static void switch_to(struct kthread *k, struct uthread *u)
+/* @prev gives up the kthread (its state is already set) */
+static void schedule(struct kthread *k, struct uthread *prev)
 {
-	k->cur = u;
-	k->kstack_top = u->kstack_top;
-	u->last_kt = k;
-	sched_switch_stack(&k->loop_sp, u->ksp);
-	k = this_kthread();
-	k->cur = NULL;
-	reap_dead(k);
+	struct uthread *next = runq_pop(k);
+
+	if (next)
+		switch_to(k, prev, next);
+	else
+		switch_to_loop(k, prev);
+}
+
+/* ---- blocking ---- */
+
+static void block_timeout(struct timer *t)
+{
+	wake(t->arg, WAKE_TIMEOUT, false);
+}
+
+void sched_prepare_block(bool interruptible)
+{
+	struct uthread *u = this_uthread();
+
+	u->interruptible = interruptible;
+	u->wake_reason = WAKE_EVENT;
+	__atomic_store_n(&u->state, UT_BLOCKING, __ATOMIC_SEQ_CST);
+}
+
+void sched_cancel_block(void)
+{
+	struct uthread *u = this_uthread();
+
+	__atomic_store_n(&u->state, UT_RUNNING, __ATOMIC_RELEASE);
+	u->interruptible = false;
+}
+
+int sched_block(uint64_t deadline)
+{
+	struct uthread *u = this_uthread();
+	int s = UT_BLOCKING, reason;
+
+	if (deadline) {
+		if (deadline <= kclock_ns()) {
+			sched_cancel_block();
+			return -ETIMEDOUT;
+		}
+		timer_init(&u->block_timer, block_timeout, u);
+		timer_arm(&u->block_timer, deadline);
+	}
+	if (__atomic_compare_exchange_n(&u->state, &s, UT_BLOCKED, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		xstate_save(u);
+		u->nvcsw++;
+		schedule(this_kthread(), u);
+	}
+	/* woken (maybe before we even left) */
+	if (deadline)
+		timer_cancel_sync(&u->block_timer);
+	u->interruptible = false;
+	reason = u->wake_reason;
+	if (reason == WAKE_TIMEOUT)
+		return -ETIMEDOUT;
+	if (reason == WAKE_SIGNAL)
+		return -EINTR;
+	return 0;
+}
+
+void sched_yield_current(void)
+{
+	struct kthread *k = this_kthread();
+	struct uthread *u = k->cur, *next;
+
+	__atomic_store_n(&k->need_resched, 0, __ATOMIC_RELAXED);
+	next = runq_pop(k);
+	if (!next)
+		return;
+	xstate_save(u);
+	u->state = UT_RUNNABLE;
+	u->nivcsw++;
+	u->enqueued_at = kclock_ns();
+	runq_push(k, u);
+	switch_to(k, u, next);
+}
+
+_Noreturn void sched_exit_current(void)
+{
+	struct kthread *k = this_kthread();
+	struct uthread *u = k->cur;
+
+	__atomic_store_n(&u->state, UT_DEAD, __ATOMIC_RELEASE);
+	atomic_fetch_sub(&nr_live, 1);
+	if (atomic_load(&nr_live) == 0)
+		sched_shutdown();
+	schedule(k, u);
+	__builtin_unreachable();
+}
+
+/* ---- the tick: quantum and timers ---- */
+
+void sched_tick_update(struct kthread *k)
+{
+	uint64_t want = timer_next_deadline(k);
+	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+
+	if (k->host_timer < 0)
+		return;
+	if (k->cur && __atomic_load_n(&k->runq_len, __ATOMIC_RELAXED)) {
+		uint64_t q = k->cur->run_start + quantum;
+
+		if (!want || q < want)
+			want = q;
+	}
+	/* the armed one-shot fires early enough: nothing to do */
+	if (want && k->tick_armed && k->tick_armed <= want)
+		return;
+	if (!want)
+		return; /* a stale tick costs one signal; no syscall now */
+	k->tick_armed = want;
+	its.it_value.tv_sec = (time_t)(want / 1000000000ull);
+	its.it_value.tv_nsec = (long)(want % 1000000000ull);
+	host_syscall4(SYS_timer_settime, k->host_timer, TIMER_ABSTIME, &its,
+		      NULL);
+}
+
+void sched_tick(void)
+{
+	struct kthread *k = this_kthread();
+	struct uthread *u = k->cur;
+	uint64_t now;
+
+	if (__atomic_exchange_n(&k->tick_pending, 0, __ATOMIC_ACQ_REL))
+		k->tick_armed = 0; /* the one-shot fired */
+	else if (!__atomic_load_n(&k->need_resched, __ATOMIC_RELAXED))
+		return;
+	now = kclock_ns();
+	timer_run_expired(k, now);
+	if (u && __atomic_load_n(&k->runq_len, __ATOMIC_RELAXED) &&
+	    (now - u->run_start >= quantum ||
+	     __atomic_load_n(&k->need_resched, __ATOMIC_RELAXED))) {
+		/* somebody waits and we had our quantum: let others run */
+		if (kthread_count() > 1)
+			kick_an_idle(k);
+		sched_yield_current();
+		k = this_kthread();
+	}
+	sched_tick_update(k);
+}
+
+/* ---- the loop ---- */
+
+void sched_shutdown(void)
+{
+	atomic_store(&shutting_down, 1);
+	for (int i = 0; i < kthread_count(); i++) {
+		struct kthread *k = kthread_get(i);
+
+		if (k)
+			kick(k);
+	}
+}
+
+static struct uthread *steal(struct kthread *self, uint64_t now,
+			     uint64_t min_age)
+{
+	int n = kthread_count();
+
+	for (int i = 1; i <= n; i++) {
+		struct kthread *v = kthread_get((self->id + i) % n);
+		struct uthread *u;
+
+		if (v == self)
+			continue;
+		u = runq_steal(v, now, min_age);
+		if (u)
+			return u;
+	}
+	return NULL;
+}
+
+/* sleep until kicked or until @deadline (0: none) */
+static void idle_sleep(struct kthread *k, uint64_t deadline)
+{
+	struct timespec ts, *tp = NULL;
+
+	if (deadline) {
+		uint64_t now = kclock_ns();
+		uint64_t d = deadline > now ? deadline - now : 0;
+
+		ts.tv_sec = (time_t)(d / 1000000000ull);
+		ts.tv_nsec = (long)(d % 1000000000ull);
+		tp = &ts;
+	}
+	__atomic_store_n(&k->wake_word, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&k->idle, 1, __ATOMIC_SEQ_CST);
+	/* a push racing with the store of idle is seen here */
+	if (!__atomic_load_n(&k->runq_len, __ATOMIC_SEQ_CST) &&
+	    !atomic_load(&shutting_down))
+		host_futex(&k->wake_word, FUTEX_WAIT_PRIVATE, 0, tp, NULL, 0);
+	__atomic_store_n(&k->idle, 0, __ATOMIC_RELAXED);
 }
 
 void sched_run(void)
@@ -63,42 +462,40 @@ void sched_run(void)
 	struct kthread *k = this_kthread();
 
 	for (;;) {
-		struct uthread *u = runq_pop(k);
+		struct uthread *u;
+		uint64_t now = kclock_ns(), spin_until;
 
+		if (loop_hook)
+			loop_hook();
+		timer_run_expired(k, now);
+		u = runq_pop(k);
+		if (!u)
+			u = steal(k, now, STEAL_AGE_NS);
 		if (u) {
-			switch_to(k, u);
+			switch_to(k, NULL, u);
 			continue;
 		}
-		if (atomic_load(&nr_live) == 0)
+		if (atomic_load(&shutting_down))
 			return;
-		/* nothing runnable but uthreads remain: they are blocked */
-		log_panic("all uthreads blocked with no wakeup source");
+		/* poll briefly, then sleep: idle costs nothing (rule 6) */
+		spin_until = now + IDLE_SPIN_NS;
+		while (!u && (now = kclock_ns()) < spin_until &&
+		       !atomic_load(&shutting_down)) {
+			uint64_t next = timer_next_deadline(k);
+
+			if (next && next <= now)
+				break;
+			u = runq_pop(k);
+			if (!u)
+				u = steal(k, now, STEAL_AGE_NS);
+			__builtin_ia32_pause();
+		}
+		if (u) {
+			switch_to(k, NULL, u);
+			continue;
+		}
+		if (now < spin_until || atomic_load(&shutting_down))
+			continue;
+		idle_sleep(k, timer_next_deadline(k));
 	}
-}
-
-_Noreturn void sched_exit_current(void)
-{
-	struct kthread *k = this_kthread();
-	struct uthread *u = k->cur;
-	void *dummy;
-
-	u->flags |= UT_EXITED;
-	k->dead = u;
-	atomic_fetch_sub(&nr_live, 1);
-	sched_switch_stack(&dummy, k->loop_sp);
-	__builtin_unreachable();
-}
-
-void sched_yield_current(void)
-{
-	struct kthread *k = this_kthread();
-	struct uthread *u = k->cur;
-
-	if (list_empty(&k->runq))
-		return;
-	xstate_save(u);
-	spin_lock(&k->runq_lock);
-	list_add_tail(&k->runq, &u->runq_node);
-	spin_unlock(&k->runq_lock);
-	sched_switch_stack(&u->ksp, k->loop_sp);
 }

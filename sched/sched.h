@@ -53,8 +53,6 @@ _Static_assert(TF_SIZE % 16 == 0, "kernel stack alignment below the tf");
 
 /* uthread flags */
 #define UT_XSAVED 0x1 /* guest extended state is in ->xsave, not in regs */
-#define UT_EXITED 0x2 /* switched away for the last time */
-#define UT_IN_GUEST 0x4 /* currently running guest code */
 
 /* how the uthread last entered the kernel (for --stats) */
 enum entry_kind {
@@ -64,17 +62,80 @@ enum entry_kind {
 	ENTRY_FAULT, /* a host signal taken in guest mode */
 };
 
+/*
+ * Run states. A blocker sets BLOCKING, re-checks its condition, then
+ * sched_block() moves it to BLOCKED and switches away; a waker that finds
+ * BLOCKING sets RUNNING instead (the blocker does not sleep), one that
+ * finds BLOCKED makes it RUNNABLE and queues it. So no wakeup is lost.
+ * on_cpu is set while the uthread's kernel stack is in use: a kthread that
+ * picks a RUNNABLE uthread waits for it to reach 0 (the switch away from
+ * it may still be finishing on another kthread).
+ */
+enum ut_state {
+	UT_RUNNING,
+	UT_RUNNABLE,
+	UT_BLOCKING,
+	UT_BLOCKED,
+	UT_DEAD,
+};
+
+/* why sched_block() returned */
+enum wake_reason {
+	WAKE_EVENT,
+	WAKE_TIMEOUT,
+	WAKE_SIGNAL,
+};
+
+struct kthread;
+
+struct timer {
+	uint64_t deadline; /* kclock_ns() */
+	int heap_idx; /* -1 when not armed */
+	struct kthread *kt; /* whose heap it is in, or NULL */
+	int running; /* atomic: fn is running now */
+	void (*fn)(struct timer *t);
+	void *arg;
+};
+
 struct uthread {
 	void *ksp; /* saved kernel rsp while switched out */
-	char *kstack; /* mapping base: guard page, then KSTACK_SIZE */
+	char *kstack; /* mapping base: guard page, xsave area, stack */
 	uint64_t kstack_top;
 	struct trapframe *tf;
 	unsigned flags;
-	void *xsave; /* 64-byte aligned xsavec area */
+	void *xsave; /* 64-byte aligned xsave area (compacted format) */
 	struct list_node runq_node;
 	struct kthread *last_kt;
 	/* called once the kernel stack is no longer in use, to free @u */
 	void (*release)(struct uthread *u);
+
+	int state; /* enum ut_state, atomic */
+	int on_cpu; /* atomic */
+	int wake_reason; /* enum wake_reason of the last sched_block */
+	bool interruptible; /* the current block may end with WAKE_SIGNAL */
+	uint64_t enqueued_at; /* kclock_ns() when made runnable */
+	struct timer block_timer; /* the deadline of sched_block */
+
+	/* CPU time, kclock ns: total run time and the part in our kernel */
+	uint64_t run_start;
+	uint64_t cpu_ns;
+	uint64_t sys_ns;
+	uint64_t nvcsw, nivcsw; /* voluntary and involuntary switches */
+};
+
+/* wait queues: uthreads waiting for an event of an object */
+struct waitq {
+	struct spinlock lock; /* protects waiters */
+	struct list_node waiters;
+};
+
+struct wait_entry {
+	struct list_node node;
+	struct uthread *u;
+	/* instead of waking @u (epoll, poll tables); returns > 0 if woken */
+	int (*fn)(struct wait_entry *we, unsigned events);
+	void *priv;
+	bool exclusive; /* woken one at a time, after the others */
 };
 
 /* Per host thread; %gs base points here. Offsets are used by entry.S. */
@@ -90,11 +151,28 @@ struct kthread {
 	uint64_t host_tid; /* %gs:56 */
 	struct kmalloc_cache kmc; /* %gs:64, base/kmalloc.c */
 
+	int id; /* -1 for helper threads that run no uthreads */
 	void *loop_sp; /* the scheduler loop's saved rsp */
-	int id;
-	struct uthread *dead; /* exited uthread whose stack is freed later */
+	struct uthread *prev; /* switched away from, to finish */
+
+	struct spinlock runq_lock; /* protects runq, runq_len */
 	struct list_node runq;
-	struct spinlock runq_lock; /* protects runq */
+	int runq_len;
+
+	/* idle: sleeping on wake_word with the host futex */
+	int idle; /* atomic */
+	uint32_t wake_word; /* atomic */
+
+	struct spinlock timer_lock; /* protects the heap: timers, nr, cap */
+	struct timer **timers;
+	int nr_timers, cap_timers;
+
+	/* the preemption/timer tick: a one-shot host timer to this thread */
+	int host_timer; /* host timer id, -1 if none */
+	uint64_t tick_armed; /* its deadline, 0 if disarmed */
+	int tick_pending; /* atomic: the host timer fired */
+	int need_resched; /* atomic: the current uthread should yield */
+
 	void *altstack;
 
 	/* statistics, summed over kthreads at exit */
@@ -139,13 +217,63 @@ static inline struct uthread *this_uthread(void)
 
 /*
  * kthread_init_self - make the calling host thread a kthread: %gs base,
- * signal alternate stack, Syscall User Dispatch (selector ALLOW).
- * Returns 0 or -errno.
+ * signal alternate stack, Syscall User Dispatch (selector ALLOW), and
+ * for @id >= 0 its preemption timer. Returns 0 or -errno.
  */
 int kthread_init_self(struct kthread *k, int id);
 
 /* size of kthread.sys_counts */
 int kthread_sys_count_max(void);
+
+/* Start @n kthreads in all: the caller is kthread 0. 0 or -errno. */
+int kthreads_start(int n);
+
+int kthread_count(void);
+struct kthread *kthread_get(int i);
+
+/* the host signal of the preemption tick (never seen by guests) */
+#define SIG_PREEMPT 40
+
+/* clock.c */
+
+void kclock_init(void);
+/* monotonic nanoseconds (CLOCK_MONOTONIC's epoch), cheap (TSC) */
+uint64_t kclock_ns(void);
+
+/* timer.c */
+
+void timer_init(struct timer *t, void (*fn)(struct timer *), void *arg);
+/* (re)arm @t on the current kthread at @deadline; 0 or -ENOMEM */
+int timer_arm(struct timer *t, uint64_t deadline);
+/* disarm; true if it was armed (and so will not fire) */
+bool timer_cancel(struct timer *t);
+/* disarm, and wait for its function if it is running (before freeing) */
+void timer_cancel_sync(struct timer *t);
+bool timer_armed(struct timer *t);
+/* earliest deadline on @k, or 0 */
+uint64_t timer_next_deadline(struct kthread *k);
+/* run the expired timers of @k (no lock held); how many ran */
+int timer_run_expired(struct kthread *k, uint64_t now);
+
+/* waitq.c */
+
+void waitq_init(struct waitq *wq);
+void wait_entry_init(struct wait_entry *we, struct uthread *u);
+void waitq_add(struct waitq *wq, struct wait_entry *we);
+void waitq_remove(struct waitq *wq, struct wait_entry *we);
+/* wake the waiters of @wq (see waitq.c); returns how many woke */
+int waitq_wake(struct waitq *wq, unsigned events, int nr_exclusive);
+
+/*
+ * waitq_wait_locked - with @lock held and the caller's condition false,
+ * wait on @wq until woken; @lock is dropped meanwhile and held again on
+ * return. Wakers change the condition and wake under @lock, so nothing is
+ * lost. @check_signal: a pending signal ends the wait (-EINTR).
+ * Returns 0, -ETIMEDOUT (@deadline, kclock ns; 0: none) or -EINTR.
+ */
+int waitq_wait_locked(struct waitq *wq, struct spinlock *lock,
+		      uint64_t deadline, bool (*check_signal)(void));
+bool waitq_active(struct waitq *wq);
 
 /* uthread.c */
 
@@ -156,25 +284,64 @@ int kthread_sys_count_max(void);
  */
 int uthread_init(struct uthread *u, void (*fn)(void *), void *arg);
 
-/* Free the kernel stack and xsave area of an exited uthread. */
+/* Free the kernel stack of an exited uthread (to a pool). */
 void uthread_destroy(struct uthread *u);
 
 /* sched.c */
 
-/* Make @u runnable on the current kthread. */
-void sched_wake(struct uthread *u);
+/* Make @u runnable (it is new, or BLOCKED); returns 1 if it was woken. */
+int sched_wake(struct uthread *u);
+
+/* the same, for a block that may end with a signal (WAKE_SIGNAL) */
+int sched_wake_signal(struct uthread *u);
 
 /*
- * sched_run - the scheduler loop of the calling kthread; returns when no
- * uthread is left.
+ * sched_prepare_block - the current uthread will block: call before the
+ * last check of the condition (then sched_block, or sched_cancel_block
+ * if the condition holds).
  */
-void sched_run(void);
+void sched_prepare_block(bool interruptible);
+void sched_cancel_block(void);
+
+/*
+ * sched_block - switch away until woken, or until @deadline (kclock ns;
+ * 0: none). Returns 0 (woken), -ETIMEDOUT, or -EINTR (a signal). Saves
+ * the guest's extended state first.
+ */
+int sched_block(uint64_t deadline);
+
+/* Give the CPU to another runnable uthread, if any. */
+void sched_yield_current(void);
 
 /* The current uthread is finished; switch away for good. */
 _Noreturn void sched_exit_current(void);
 
-/* Give the CPU to another runnable uthread, if any. */
-void sched_yield_current(void);
+/* the scheduler loop of the calling kthread; returns at shutdown */
+void sched_run(void);
+
+/* end every kthread's loop (the instance is done) */
+void sched_shutdown(void);
+
+/* a preemption tick or timer came due: act on it (kernel mode, no locks) */
+void sched_tick(void);
+
+/* re-arm the tick of @k for its earliest timer / the quantum */
+void sched_tick_update(struct kthread *k);
+
+/* called once on the new stack after every switch */
+void sched_finish_switch(void);
+
+/* CPU time of @u so far, including the current run */
+uint64_t sched_cpu_ns(struct uthread *u);
+
+/* uthreads alive in the instance */
+long sched_nr_live(void);
+
+/* called at the top of every scheduler loop iteration (kernel work) */
+void sched_set_loop_hook(void (*fn)(void));
+
+/* for tests: a quantum of @ns (default 1 ms) */
+void sched_set_quantum(uint64_t ns);
 
 /* switch.S */
 
@@ -186,6 +353,10 @@ void sched_switch_stack(void **save_sp, void *new_sp);
 /* Detect the xsave features and size; call once at startup. */
 int xstate_init(void);
 size_t xstate_size(void);
+/* the same components in the standard format (signal frames) */
+size_t xstate_std_size(void);
+/* the components we save: x87, SSE, AVX, AVX-512, as XCR0 allows */
+uint64_t xstate_mask(void);
 
 /* The clean state a new guest thread starts with. */
 void xstate_init_area(void *area);

@@ -35,6 +35,7 @@ sched_switch_stack:
 	.globl	uthread_trampoline
 	.type	uthread_trampoline, @function
 uthread_trampoline:
+	call	sched_finish_switch	/* as after every switch */
 	mov	%r13, %rdi
 	call	*%r12
 	ud2				/* fn never returns */

@@ -15,6 +15,8 @@
 #define XSTATE_MASK 0xe7ull
 
 static size_t xsave_size;
+static size_t std_size; /* standard (non-compacted) format, same features */
+static uint64_t saved_mask;
 
 int xstate_init(void)
 {
@@ -32,6 +34,7 @@ int xstate_init(void)
 	rfbm = xcr0 & XSTATE_MASK;
 	/* compacted format: components in order, some 64-byte aligned */
 	/* only the components we save: cpuid is a VM exit, ~1 us each */
+	std_size = 576;
 	for (unsigned i = 2; i < 8; i++) {
 		if (!(rfbm & (1ull << i)))
 			continue;
@@ -39,7 +42,10 @@ int xstate_init(void)
 		if (c & 2)
 			size = (size + 63) & ~(size_t)63;
 		size += a;
+		if (b + a > std_size)
+			std_size = b + a; /* ebx: the standard offset */
 	}
+	saved_mask = rfbm;
 	xsave_size = (size + 63) & ~(size_t)63;
 	return 0;
 }
@@ -47,6 +53,16 @@ int xstate_init(void)
 size_t xstate_size(void)
 {
 	return xsave_size;
+}
+
+size_t xstate_std_size(void)
+{
+	return std_size;
+}
+
+uint64_t xstate_mask(void)
+{
+	return saved_mask;
 }
 
 void xstate_init_area(void *area)

@@ -16,6 +16,7 @@
 #endif
 
 extern char entry_jmp[], entry_jmp_end[];
+extern char __executable_start[];
 extern char return_to_guest[], return_to_guest_end[];
 extern char entry_trap_resume[], entry_fault_resume[];
 extern void host_sig_entry(int, siginfo_t *, void *);
@@ -126,12 +127,34 @@ static void on_fault(struct kthread *k, int sig, siginfo_t *si,
 		/* a guest pointer we copy through: return -EFAULT there */
 		if (usercopy_fixup(uc))
 			return;
-		log_panic("signal %d in kernel mode at ip %#lx, address %p", sig,
-			  (unsigned long)ip, si->si_addr);
+		log_panic("signal %d in kernel mode at ip %#lx (junction-run+%#lx), "
+			  "address %p",
+			  sig, (unsigned long)ip,
+			  (unsigned long)(ip - (uint64_t)__executable_start),
+			  si->si_addr);
 	}
+	/* read the fault's details before the context is rewritten */
+	uint64_t err = (uint64_t)g[REG_ERR], trapno = (uint64_t)g[REG_TRAPNO],
+		 cr2 = (uint64_t)g[REG_CR2];
+
 	leave_to_kernel(k, uc, *saved_fs, entry_fault_resume, saved_fs,
 			saved_sel);
-	kernel_fault_pending(sig, si);
+	kernel_fault_pending(sig, si, err, trapno, cr2);
+}
+
+/*
+ * The tick (preemption, timers) or a kick to act on a signal: in guest
+ * mode, enter the kernel now; in kernel mode the flag is seen at the next
+ * syscall exit or scheduler loop iteration (kernel code is not preempted).
+ */
+static void on_preempt(struct kthread *k, ucontext_t *uc, uint64_t *saved_fs,
+		       uint64_t *saved_sel)
+{
+	__atomic_store_n(&k->tick_pending, 1, __ATOMIC_RELEASE);
+	if (k->cur && interrupted_guest(*saved_sel,
+					(uint64_t)uc->uc_mcontext.gregs[REG_RIP]))
+		leave_to_kernel(k, uc, *saved_fs, entry_fault_resume, saved_fs,
+				saved_sel);
 }
 
 /* an asynchronous signal sent to junction-run from outside */
@@ -139,6 +162,8 @@ static void on_forward(struct kthread *k, int sig, ucontext_t *uc,
 		       uint64_t *saved_fs, uint64_t *saved_sel)
 {
 	kernel_host_signal(sig);
+	if (!k->cur)
+		return;
 	/* in guest mode, enter the kernel now so the signal is acted on */
 	if (interrupted_guest(*saved_sel, (uint64_t)uc->uc_mcontext.gregs[REG_RIP]))
 		leave_to_kernel(k, uc, *saved_fs, entry_fault_resume, saved_fs,
@@ -165,17 +190,20 @@ void host_signal_c(int sig, siginfo_t *si, void *ucv, uint64_t *saved_fs,
 	case SIGTRAP:
 		on_fault(k, sig, si, uc, saved_fs, saved_sel);
 		break;
+	case SIG_PREEMPT:
+		on_preempt(k, uc, saved_fs, saved_sel);
+		break;
 	default:
 		on_forward(k, sig, uc, saved_fs, saved_sel);
 		break;
 	}
 }
 
-static int install(int sig, uint64_t mask)
+static int install(int sig, uint64_t mask, unsigned long extra)
 {
 	struct host_sigaction sa = {
 		.handler = (void *)host_sig_entry,
-		.flags = SA_SIGINFO | SA_ONSTACK | HOST_SA_RESTORER,
+		.flags = SA_SIGINFO | SA_ONSTACK | HOST_SA_RESTORER | extra,
 		.restorer = (void *)sig_restorer,
 		.mask = mask,
 	};
@@ -200,15 +228,19 @@ int hostsig_init(void)
 		sync_mask |= SIGBIT(sync_sigs[i]);
 	/* while one of our handlers runs, only synchronous signals may nest */
 	for (unsigned i = 0; i < sizeof(sync_sigs) / sizeof(*sync_sigs); i++) {
-		ret = install(sync_sigs[i], all & ~sync_mask);
+		ret = install(sync_sigs[i], all & ~sync_mask, 0);
 		if (ret < 0)
 			return ret;
 	}
 	for (unsigned i = 0; i < sizeof(fwd_sigs) / sizeof(*fwd_sigs); i++) {
-		ret = install(fwd_sigs[i], all & ~sync_mask);
+		ret = install(fwd_sigs[i], all & ~sync_mask, 0);
 		if (ret < 0)
 			return ret;
 	}
+	/* the tick restarts interrupted host syscalls of ours */
+	ret = install(SIG_PREEMPT, all & ~sync_mask, SA_RESTART);
+	if (ret < 0)
+		return ret;
 	/* a write to a closed pipe returns EPIPE; the guest gets its SIGPIPE */
 	return (int)host_rt_sigaction(SIGPIPE, &ign, NULL);
 }

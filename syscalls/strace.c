@@ -296,7 +296,8 @@ void strace_exit(const struct sys_entry *e, unsigned long nr,
 {
 	struct line l;
 
-	if (e->flags & SYSF_NORETURN && ret >= 0)
+	/* printed at entry; rt_sigreturn's "result" is a restored rax */
+	if ((e->flags & SYSF_NORETURN) && (ret >= 0 || nr == SYS_rt_sigreturn))
 		return;
 	start(&l, e, nr, tf, ret, true);
 	if (ret < 0 && ret > -4096)

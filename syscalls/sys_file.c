@@ -15,6 +15,7 @@
 #include "base/fmt.h"
 #include "base/kmalloc.h"
 #include "base/host.h"
+#include "kernel/objects.h"
 #include "kernel/proc.h"
 #include "kernel/vfs.h"
 #include "mm/usercopy.h"
@@ -463,6 +464,15 @@ SYSCALL_DEFINE3(fcntl, int, fd, int, cmd, unsigned long, arg)
 	case F_SETFL:
 		r = (f->oflags & O_PATH) ? -EBADF : setfl(f, (unsigned)arg);
 		break;
+	case F_GETPIPE_SZ:
+	case F_SETPIPE_SZ:
+		if (file_is_pipe(f)) {
+			r = cmd == F_GETPIPE_SZ ? pipe_get_size(f)
+						: pipe_set_size(f, arg);
+			break;
+		}
+		r = f->host_fd >= 0 ? host_fcntl(f->host_fd, cmd, arg) : -EBADF;
+		break;
 	case F_GETLK:
 	case F_SETLK:
 	case F_SETLKW:
@@ -473,8 +483,6 @@ SYSCALL_DEFINE3(fcntl, int, fd, int, cmd, unsigned long, arg)
 	case F_SETLEASE:
 	case F_ADD_SEALS:
 	case F_GET_SEALS:
-	case F_GETPIPE_SZ:
-	case F_SETPIPE_SZ:
 	case F_GET_RW_HINT:
 	case F_SET_RW_HINT:
 	case F_GET_FILE_RW_HINT:

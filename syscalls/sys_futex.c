@@ -10,3 +10,9 @@ SYSCALL_DEFINE6(futex, uint32_t __user *, uaddr, int, op, uint32_t, val,
 {
 	return futex_op(uaddr, op, val, timeout, uaddr2, val3);
 }
+
+SYSCALL_DEFINE5(futex_waitv, const void __user *, waiters, unsigned, n,
+		unsigned, flags, const void __user *, timeout, int, clockid)
+{
+	return futex_waitv(waiters, n, flags, timeout, clockid);
+}

@@ -44,11 +44,62 @@ SYSCALL_DEFINE0(getppid)
 SYSCALL_DEFINE1(exit, int, code)
 {
 	struct proc *p = current_proc();
+	bool last;
 
 	/* the last thread's exit ends the process with its code */
-	if (p->nr_threads == 1)
-		proc_exit_group((code & 0xff) << 8);
+	spin_lock(&p->lock);
+	last = p->nr_threads == 1;
+	if (last && !p->exit_group_started) {
+		p->exit_group_started = true;
+		p->exit_status = (code & 0xff) << 8;
+	}
+	spin_unlock(&p->lock);
 	thread_exit(code);
+}
+
+SYSCALL_DEFINE5(clone, unsigned long, flags, unsigned long, stack,
+		int __user *, parent_tid, int __user *, child_tid,
+		unsigned long, tls)
+{
+	struct clone_req req = {
+		.flags = flags,
+		.stack = stack,
+		.parent_tid = (uint64_t)parent_tid,
+		.child_tid = (uint64_t)child_tid,
+		.tls = tls,
+	};
+
+	return thread_clone(&req, current_tf());
+}
+
+/* struct clone_args of clone3(2), as far as we read it */
+struct clone_args_user {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack,
+		stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+SYSCALL_DEFINE2(clone3, const void __user *, uargs, size_t, size)
+{
+	struct clone_args_user ca = { 0 };
+	struct clone_req req;
+
+	if (size < 64 || size > 4096)
+		return -EINVAL;
+	if (copy_from_user(&ca, uargs, size < sizeof(ca) ? size : sizeof(ca)))
+		return -EFAULT;
+	if (ca.set_tid || ca.set_tid_size || ca.cgroup)
+		return -EINVAL;
+	if (ca.exit_signal || (ca.flags & 0xff))
+		return -EINVAL;
+	if (!!ca.stack != !!ca.stack_size)
+		return -EINVAL;
+	req.flags = ca.flags;
+	/* clone3 gives the lowest address and size; the stack grows down */
+	req.stack = ca.stack ? ca.stack + ca.stack_size : 0;
+	req.parent_tid = ca.parent_tid;
+	req.child_tid = ca.child_tid;
+	req.tls = ca.tls;
+	return thread_clone(&req, current_tf());
 }
 
 SYSCALL_DEFINE1(exit_group, int, code)
@@ -226,8 +277,12 @@ SYSCALL_DEFINE5(waitid, int, which, int, id, siginfo_t __user *, info, int,
 
 static long signal_proc(struct proc *p, int sig)
 {
+	struct proc *self = current_proc();
+	struct sig_qinfo qi = { .code = 0 /* SI_USER */, .pid = self->pid,
+				.uid = self->cred.uid };
+
 	if (sig)
-		sig_send(p, NULL, sig);
+		sig_send_info(p, NULL, sig, &qi);
 	return 0;
 }
 
@@ -256,8 +311,13 @@ static long signal_thread(int tgid, int tid, int sig)
 	t = thread_find(tid);
 	if (!t || (tgid > 0 && t->proc->pid != tgid))
 		return -ESRCH;
-	if (sig)
-		sig_send(t->proc, t, sig);
+	if (sig) {
+		struct sig_qinfo qi = { .code = -6 /* SI_TKILL */,
+					.pid = current_proc()->pid,
+					.uid = current_proc()->cred.uid };
+
+		sig_send_info(t->proc, t, sig, &qi);
+	}
 	return 0;
 }
 

@@ -2,15 +2,21 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 
 #include "kernel/kernel.h"
 #include "kernel/proc.h"
+#include "kernel/signal.h"
+#include "sched/sched.h"
 #include "mm/usercopy.h"
 #include "syscalls/syscalls.h"
 
 #ifndef SS_AUTODISARM
 #define SS_AUTODISARM (1u << 31)
 #endif
+
+/* the kernel's constant (glibc's MINSIGSTKSZ is a sysconf call) */
+#define LINUX_MINSIGSTKSZ 2048
 
 #define SIGBIT(s) (1ull << ((s) - 1))
 #define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
@@ -108,7 +114,7 @@ SYSCALL_DEFINE2(sigaltstack, const stack_t __user *, uss, stack_t __user *,
 			ss.ss_sp = NULL;
 			ss.ss_size = 0;
 			ss.ss_flags = SS_DISABLE;
-		} else if (ss.ss_size < (size_t)MINSIGSTKSZ) {
+		} else if (ss.ss_size < LINUX_MINSIGSTKSZ) {
 			return -ENOMEM;
 		}
 		ss.ss_flags &= ~SS_ONSTACK;
@@ -121,24 +127,131 @@ SYSCALL_DEFINE2(sigaltstack, const stack_t __user *, uss, stack_t __user *,
 
 SYSCALL_DEFINE0(rt_sigreturn)
 {
-	/* no frame was ever delivered, so the stack holds none: SIGSEGV */
-	sig_send(current_proc(), current_thread(), SIGSEGV);
-	return -EFAULT;
+	struct trapframe *tf = current_tf();
+	long r = sig_return(tf);
+
+	if (r == -EFAULT && tf->orig_rax == (uint64_t)-1) {
+		/* a bad frame: SIGSEGV, which kills (as Linux) */
+		sig_send(current_proc(), current_thread(), SIGSEGV);
+	}
+	return r;
+}
+
+SYSCALL_DEFINE2(rt_sigsuspend, const uint64_t __user *, umask, size_t,
+		setsize)
+{
+	struct thread *t = current_thread();
+	uint64_t m;
+
+	if (setsize != 8)
+		return -EINVAL;
+	if (copy_from_user(&m, umask, 8))
+		return -EFAULT;
+	/* the old mask comes back after the handler (sig_handle_pending) */
+	t->sigsuspend_mask = t->sigmask;
+	t->restore_mask = true;
+	t->sigmask = m & ~UNBLOCKABLE;
+	for (;;) {
+		long r;
+
+		sched_prepare_block(true);
+		if (signal_pending_now()) {
+			sched_cancel_block();
+			return -EINTR;
+		}
+		r = sched_block(0);
+		if (r == -EINTR)
+			return r;
+	}
+}
+
+SYSCALL_DEFINE4(rt_sigtimedwait, const uint64_t __user *, uset,
+		siginfo_t __user *, uinfo, const struct timespec __user *, uts,
+		size_t, setsize)
+{
+	struct thread *t = current_thread();
+	struct k_siginfo info;
+	uint64_t set, deadline = 0;
+	int sig;
+	long r = 0;
+
+	if (setsize != 8)
+		return -EINVAL;
+	if (copy_from_user(&set, uset, 8))
+		return -EFAULT;
+	set &= ~UNBLOCKABLE;
+	if (uts) {
+		struct timespec ts;
+
+		if (copy_from_user(&ts, uts, sizeof(ts)))
+			return -EFAULT;
+		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+			return -EINVAL;
+		deadline = kclock_ns() + (uint64_t)ts.tv_sec * 1000000000ull +
+			   (uint64_t)ts.tv_nsec;
+	}
+	for (;;) {
+		sig = sig_dequeue(set, &info);
+		if (sig)
+			break;
+		if (uts && !deadline)
+			return -EAGAIN;
+		t->sigwait_set = set;
+		sched_prepare_block(true);
+		if (sig_dequeue(set, &info) || signal_pending_now()) {
+			sched_cancel_block();
+			t->sigwait_set = 0;
+			continue;
+		}
+		r = sched_block(deadline);
+		t->sigwait_set = 0;
+		if (r == -ETIMEDOUT) {
+			sig = sig_dequeue(set, &info);
+			if (!sig)
+				return -EAGAIN;
+			break;
+		}
+		if (r == -EINTR && signal_pending_now())
+			return -EINTR;
+	}
+	if (uinfo && copy_to_user(uinfo, &info, sizeof(info)))
+		return -EFAULT;
+	return sig;
+}
+
+/* sigqueue(3): the guest's own siginfo; it may not pose as the kernel */
+static long queue_info(const void __user *uinfo, struct sig_qinfo *qi)
+{
+	struct k_siginfo ki;
+
+	if (copy_from_user(&ki, uinfo, sizeof(ki)))
+		return -EFAULT;
+	if (ki.code >= 0 || ki.code == -6 /* SI_TKILL */)
+		return -EPERM;
+	qi->code = ki.code;
+	qi->pid = current_proc()->pid;
+	qi->uid = current_proc()->cred.uid;
+	qi->value = ki.kill.value;
+	return 0;
 }
 
 SYSCALL_DEFINE4(rt_sigqueueinfo, int, pid, int, sig, siginfo_t __user *,
 		info, int, flags)
 {
 	struct proc *p = proc_find(pid);
+	struct sig_qinfo qi;
+	long r;
 
-	(void)info;
 	(void)flags;
 	if (sig < 0 || sig > NSIG_LINUX)
 		return -EINVAL;
 	if (!p)
 		return -ESRCH;
+	r = queue_info(info, &qi);
+	if (r < 0)
+		return r;
 	if (sig)
-		sig_send(p, NULL, sig);
+		sig_send_info(p, NULL, sig, &qi);
 	return 0;
 }
 
@@ -146,13 +259,17 @@ SYSCALL_DEFINE4(rt_tgsigqueueinfo, int, tgid, int, tid, int, sig,
 		siginfo_t __user *, info)
 {
 	struct thread *t = thread_find(tid);
+	struct sig_qinfo qi;
+	long r;
 
-	(void)info;
 	if (sig < 0 || sig > NSIG_LINUX)
 		return -EINVAL;
 	if (!t || t->proc->pid != tgid)
 		return -ESRCH;
+	r = queue_info(info, &qi);
+	if (r < 0)
+		return r;
 	if (sig)
-		sig_send(t->proc, t, sig);
+		sig_send_info(t->proc, t, sig, &qi);
 	return 0;
 }

@@ -6,6 +6,7 @@
 
 #include "base/host.h"
 #include "kernel/proc.h"
+#include "sched/sched.h"
 #include "mm/usercopy.h"
 #include "syscalls/syscalls.h"
 
@@ -110,25 +111,110 @@ SYSCALL_DEFINE2(clock_adjtime, clockid_t, clk, struct timex __user *, utx)
 }
 
 /*
- * Sleeping still blocks the host thread; with one uthread per instance
- * that is the same thing. The scheduler issue turns these into timers.
+ * Sleeping parks the uthread on a timer of its kthread. An interrupted
+ * sleep reports the time left (it can only be interrupted by a signal
+ * that kills, until handlers are invoked).
  */
+static long sleep_until(uint64_t deadline, struct timespec __user *rem)
+{
+	long r;
+
+	for (;;) {
+		sched_prepare_block(true);
+		if (signal_pending_now()) {
+			sched_cancel_block();
+			r = -EINTR;
+		} else {
+			r = sched_block(deadline);
+		}
+		if (r == -ETIMEDOUT)
+			return 0;
+		if (r == -EINTR)
+			break;
+		/* a spurious wake: keep sleeping */
+	}
+	if (rem) {
+		uint64_t now = kclock_ns(), left = deadline > now ? deadline - now : 0;
+		struct timespec ts = { (time_t)(left / 1000000000ull),
+				       (long)(left % 1000000000ull) };
+
+		if (copy_to_user(rem, &ts, sizeof(ts)))
+			return -EFAULT;
+	}
+	return -EINTR;
+}
+
+static long ts_to_ns(const struct timespec __user *uts, uint64_t *ns)
+{
+	struct timespec ts;
+
+	if (copy_from_user(&ts, uts, sizeof(ts)))
+		return -EFAULT;
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+		return -EINVAL;
+	*ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return 0;
+}
+
 SYSCALL_DEFINE2(nanosleep, const struct timespec __user *, req,
 		struct timespec __user *, rem)
 {
-	return host_syscall2(SYS_nanosleep, req, rem);
+	uint64_t ns;
+	long r = ts_to_ns(req, &ns);
+
+	if (r < 0)
+		return r;
+	return sleep_until(kclock_ns() + ns, rem);
+}
+
+/* now on @clk, in ns; the host's clocks (or ours for CPU time) */
+static uint64_t clock_now(long clk)
+{
+	struct timespec ts;
+
+	host_clock_gettime((int)clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 SYSCALL_DEFINE4(clock_nanosleep, clockid_t, clk, int, flags,
 		const struct timespec __user *, req, struct timespec __user *,
 		rem)
 {
-	long c;
+	uint64_t ns, now;
+	long c, r;
 
 	if (clk == CLOCK_THREAD_CPUTIME_ID)
 		return -EINVAL;
 	c = check_clock(clk);
 	if (c < 0)
 		return c;
-	return host_syscall4(SYS_clock_nanosleep, c, flags, req, rem);
+	if (c == CLOCK_PROCESS_CPUTIME_ID)
+		return -ENOTSUP; /* sleeping on CPU time: not supported */
+	r = ts_to_ns(req, &ns);
+	if (r < 0)
+		return r;
+	if (flags & ~TIMER_ABSTIME)
+		return -EINVAL;
+	if (!(flags & TIMER_ABSTIME))
+		return sleep_until(kclock_ns() + ns, rem);
+	/* absolute on @clk: the same distance from now on our clock */
+	now = clock_now(c);
+	r = sleep_until(kclock_ns() + (ns > now ? ns - now : 0), NULL);
+	return r; /* an absolute sleep reports no remaining time */
+}
+
+SYSCALL_DEFINE0(pause)
+{
+	for (;;) {
+		long r;
+
+		sched_prepare_block(true);
+		if (signal_pending_now()) {
+			sched_cancel_block();
+			return -EINTR;
+		}
+		r = sched_block(0);
+		if (r == -EINTR)
+			return r;
+	}
 }
