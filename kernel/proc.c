@@ -518,3 +518,32 @@ long thread_clone(const struct clone_req *req, struct trapframe *tf)
 	sched_wake(&t->ut);
 	return tid;
 }
+
+uint64_t thread_cpu_ns(struct thread *t)
+{
+	return sched_cpu_ns(&t->ut);
+}
+
+uint64_t proc_cpu_ns(struct proc *p, uint64_t *user, uint64_t *sys)
+{
+	uint64_t total, s;
+	struct list_node *it;
+
+	spin_lock(&p->lock);
+	total = p->utime_ns + p->stime_ns;
+	s = p->stime_ns;
+	list_for_each(&p->threads, it) {
+		struct thread *t = list_entry(it, struct thread, proc_node);
+
+		total += sched_cpu_ns(&t->ut);
+		s += t->ut.sys_ns;
+	}
+	spin_unlock(&p->lock);
+	if (s > total)
+		s = total;
+	if (user)
+		*user = total - s;
+	if (sys)
+		*sys = s;
+	return total;
+}

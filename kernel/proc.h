@@ -157,6 +157,10 @@ long thread_clone(const struct clone_req *req, struct trapframe *tf);
 /* make @t enter the kernel soon: wake it, or interrupt its guest code */
 void thread_kick(struct thread *t);
 
+/* CPU time of a thread, and of a whole process (split if asked) */
+uint64_t thread_cpu_ns(struct thread *t);
+uint64_t proc_cpu_ns(struct proc *p, uint64_t *user, uint64_t *sys);
+
 /* status of the instance's first process, for junction-run's own exit */
 int proc_init_status(void);
 

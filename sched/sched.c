@@ -18,6 +18,7 @@
 #define QUANTUM_NS 1000000ull /* preemption quantum, 1 ms */
 #define STEAL_AGE_NS 50000ull /* leave fresh work to its own kthread */
 #define IDLE_SPIN_NS 50000ull /* poll this long before sleeping */
+#define BALANCE_NS 4000000ull /* a busy kthread looks at others' queues */
 
 static atomic_long nr_live; /* uthreads created and not yet exited */
 static void (*loop_hook)(void);
@@ -198,10 +199,13 @@ static void account_out(struct uthread *u, uint64_t now)
 
 uint64_t sched_cpu_ns(struct uthread *u)
 {
-	uint64_t t = u->cpu_ns, s = u->run_start;
+	uint64_t t = __atomic_load_n(&u->cpu_ns, __ATOMIC_RELAXED);
+	uint64_t s = __atomic_load_n(&u->run_start, __ATOMIC_RELAXED);
+	uint64_t now = kclock_ns();
 
-	if (s && this_uthread() == u)
-		t += kclock_ns() - s;
+	/* running now (here or on another kthread): count this run too */
+	if (s && now > s)
+		t += now - s;
 	return t;
 }
 
@@ -227,6 +231,9 @@ static void switch_to(struct kthread *k, struct uthread *prev,
 	k->prev = prev;
 	k->cur = next;
 	k->kstack_top = next->kstack_top;
+	/* others wait: @next gets a quantum (no syscall if one is armed) */
+	if (__atomic_load_n(&k->runq_len, __ATOMIC_RELAXED))
+		sched_tick_update(k);
 	sched_switch_stack(save, next->ksp);
 	sched_finish_switch();
 }
@@ -353,12 +360,74 @@ _Noreturn void sched_exit_current(void)
 	__builtin_unreachable();
 }
 
-/* ---- the tick: quantum and timers ---- */
+/* ---- the tick: quantum, timers, balance ---- */
+
+/* the kthread other than @self with the most waiting uthreads */
+static struct kthread *busiest_other(struct kthread *self, int *len)
+{
+	struct kthread *best = NULL;
+	int n = kthread_count();
+
+	*len = 0;
+	for (int i = 0; i < n; i++) {
+		struct kthread *v = kthread_get(i);
+		int l;
+
+		if (!v || v == self)
+			continue;
+		l = __atomic_load_n(&v->runq_len, __ATOMIC_RELAXED);
+		if (l > *len) {
+			*len = l;
+			best = v;
+		}
+	}
+	return best;
+}
+
+/*
+ * A kthread busy with one uthread never goes idle to steal, so while
+ * others have uthreads waiting it ticks every BALANCE_NS and pulls one
+ * from a longer queue than its own.
+ */
+static void balance(struct kthread *k, uint64_t now)
+{
+	int len, mine = __atomic_load_n(&k->runq_len, __ATOMIC_RELAXED);
+	struct kthread *v = busiest_other(k, &len);
+	struct uthread *u;
+
+	k->last_balance = now;
+	if (!v || len <= mine)
+		return;
+	u = runq_steal(v, now, 0);
+	if (!u)
+		return;
+	u->enqueued_at = now;
+	runq_push(k, u);
+}
+
+/* a busy kthread with nothing waiting and no tick: make it balance */
+static void nudge_a_lone_kthread(struct kthread *self)
+{
+	int n = kthread_count();
+
+	for (int i = 0; i < n; i++) {
+		struct kthread *k = kthread_get(i);
+
+		if (!k || k == self || __atomic_load_n(&k->idle, __ATOMIC_ACQUIRE) ||
+		    !__atomic_load_n(&k->cur, __ATOMIC_ACQUIRE) ||
+		    __atomic_load_n(&k->runq_len, __ATOMIC_RELAXED) ||
+		    __atomic_load_n(&k->tick_armed, __ATOMIC_RELAXED))
+			continue;
+		host_tgkill((int)host_getpid(), (int)k->host_tid, SIG_PREEMPT);
+		return;
+	}
+}
 
 void sched_tick_update(struct kthread *k)
 {
 	uint64_t want = timer_next_deadline(k);
 	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+	int others;
 
 	if (k->host_timer < 0)
 		return;
@@ -367,9 +436,16 @@ void sched_tick_update(struct kthread *k)
 
 		if (!want || q < want)
 			want = q;
+	} else if (k->cur && busiest_other(k, &others)) {
+		uint64_t b = k->last_balance + BALANCE_NS;
+
+		if (!want || b < want)
+			want = b;
 	}
-	/* the armed one-shot fires early enough: nothing to do */
-	if (want && k->tick_armed && k->tick_armed <= want)
+	/* the armed one-shot fires early enough: nothing to do (one in the
+	 * past has fired or is about to, and may have been lost) */
+	if (want && k->tick_armed && k->tick_armed <= want &&
+	    k->tick_armed > kclock_ns())
 		return;
 	if (!want)
 		return; /* a stale tick costs one signal; no syscall now */
@@ -392,12 +468,16 @@ void sched_tick(void)
 		return;
 	now = kclock_ns();
 	timer_run_expired(k, now);
+	if (u && kthread_count() > 1 && now - k->last_balance >= BALANCE_NS)
+		balance(k, now);
 	if (u && __atomic_load_n(&k->runq_len, __ATOMIC_RELAXED) &&
 	    (now - u->run_start >= quantum ||
 	     __atomic_load_n(&k->need_resched, __ATOMIC_RELAXED))) {
 		/* somebody waits and we had our quantum: let others run */
-		if (kthread_count() > 1)
+		if (kthread_count() > 1) {
 			kick_an_idle(k);
+			nudge_a_lone_kthread(k);
+		}
 		sched_yield_current();
 		k = this_kthread();
 	}
@@ -467,6 +547,8 @@ void sched_run(void)
 
 		if (loop_hook)
 			loop_hook();
+		if (__atomic_exchange_n(&k->tick_pending, 0, __ATOMIC_ACQ_REL))
+			k->tick_armed = 0; /* it fired while we were here */
 		timer_run_expired(k, now);
 		u = runq_pop(k);
 		if (!u)

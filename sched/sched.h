@@ -172,6 +172,7 @@ struct kthread {
 	uint64_t tick_armed; /* its deadline, 0 if disarmed */
 	int tick_pending; /* atomic: the host timer fired */
 	int need_resched; /* atomic: the current uthread should yield */
+	uint64_t last_balance; /* when it last pulled work from others */
 
 	void *altstack;
 

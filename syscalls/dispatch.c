@@ -41,6 +41,7 @@ void syscall_entry_c(struct trapframe *tf, int how)
 	unsigned long nr = (unsigned long)(long)(int)tf->orig_rax;
 	const struct sys_entry *e = sys_lookup(nr);
 	struct vsnap *check = NULL;
+	uint64_t t0 = 0;
 	long ret;
 
 	/* what the syscall instruction does to rcx and r11 */
@@ -54,8 +55,15 @@ void syscall_entry_c(struct trapframe *tf, int how)
 	if (nr < SYS_TABLE_SIZE)
 		k->sys_counts[nr]++;
 
-	if (!(e->flags & SYSF_FAST) || strace_enabled || how == ENTRY_TRAP)
+	if (!(e->flags & SYSF_FAST) || strace_enabled || how == ENTRY_TRAP) {
+		/*
+		 * Time in the kernel, for getrusage: measured on calls that
+		 * already pay for the xsave; the fast ones (tens of ns)
+		 * count as user time (README).
+		 */
+		t0 = kclock_ns();
 		xstate_save(u);
+	}
 	else if (kopts.check_fast && !(u->flags & UT_XSAVED))
 		check = checkfast_enter();
 	if (how == ENTRY_TRAP)
@@ -71,6 +79,12 @@ void syscall_entry_c(struct trapframe *tf, int how)
 	if (strace_enabled)
 		strace_exit(e, nr, tf, ret);
 	tf->rax = (uint64_t)ret;
+	if (t0) {
+		/* the uthread may have moved: it is this_uthread() still */
+		uint64_t t1 = kclock_ns();
+
+		this_uthread()->sys_ns += t1 - t0;
+	}
 	kernel_exit_work(tf);
 	xstate_restore(u);
 	if (check)

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include <sys/ucontext.h>
+#include <time.h>
 
 #include "base/host.h"
 #include "base/log.h"
@@ -143,6 +144,22 @@ static void on_fault(struct kthread *k, int sig, siginfo_t *si,
 }
 
 /*
+ * Kernel mode was interrupted with work for the kernel pending: it is seen
+ * at the next syscall exit - unless the uthread was already on its way
+ * back to the guest (return_to_guest), where it could then run guest code
+ * for ever without entering the kernel. So the tick comes again, soon.
+ */
+static void retick_soon(struct kthread *k)
+{
+	struct itimerspec its = { { 0, 0 }, { 0, 100000 } };
+
+	if (k->host_timer >= 0) {
+		k->tick_armed = 0;
+		host_syscall4(SYS_timer_settime, k->host_timer, 0, &its, NULL);
+	}
+}
+
+/*
  * The tick (preemption, timers) or a kick to act on a signal: in guest
  * mode, enter the kernel now; in kernel mode the flag is seen at the next
  * syscall exit or scheduler loop iteration (kernel code is not preempted).
@@ -151,10 +168,14 @@ static void on_preempt(struct kthread *k, ucontext_t *uc, uint64_t *saved_fs,
 		       uint64_t *saved_sel)
 {
 	__atomic_store_n(&k->tick_pending, 1, __ATOMIC_RELEASE);
-	if (k->cur && interrupted_guest(*saved_sel,
-					(uint64_t)uc->uc_mcontext.gregs[REG_RIP]))
+	if (!k->cur)
+		return;
+	if (interrupted_guest(*saved_sel,
+			      (uint64_t)uc->uc_mcontext.gregs[REG_RIP]))
 		leave_to_kernel(k, uc, *saved_fs, entry_fault_resume, saved_fs,
 				saved_sel);
+	else
+		retick_soon(k);
 }
 
 /* an asynchronous signal sent to junction-run from outside */
@@ -165,9 +186,12 @@ static void on_forward(struct kthread *k, int sig, ucontext_t *uc,
 	if (!k->cur)
 		return;
 	/* in guest mode, enter the kernel now so the signal is acted on */
-	if (interrupted_guest(*saved_sel, (uint64_t)uc->uc_mcontext.gregs[REG_RIP]))
+	if (interrupted_guest(*saved_sel,
+			      (uint64_t)uc->uc_mcontext.gregs[REG_RIP]))
 		leave_to_kernel(k, uc, *saved_fs, entry_fault_resume, saved_fs,
 				saved_sel);
+	else
+		retick_soon(k);
 }
 
 void host_signal_c(int sig, siginfo_t *si, void *ucv, uint64_t *saved_fs,

@@ -109,37 +109,74 @@ SYSCALL_DEFINE4(prlimit64, int, pid, unsigned, res,
 	return 0;
 }
 
+static struct timeval tv_of(uint64_t ns)
+{
+	struct timeval tv = { (time_t)(ns / 1000000000ull),
+			      (suseconds_t)((ns % 1000000000ull) / 1000) };
+
+	return tv;
+}
+
 /*
- * Resource usage: the instance's host usage stands for the process and
- * thread until per-uthread accounting exists (next issue, README).
+ * Resource usage from our own accounting of uthreads; memory and I/O
+ * counters are the instance's host values (one host process).
  */
 SYSCALL_DEFINE2(getrusage, int, who, struct rusage __user *, uru)
 {
-	struct rusage ru;
-	long r;
+	struct thread *t = current_thread();
+	struct rusage host, ru;
+	uint64_t user, sys;
+	struct list_node *it;
 
+	memset(&ru, 0, sizeof(ru));
 	switch (who) {
 	case RUSAGE_SELF:
+		proc_cpu_ns(t->proc, &user, &sys);
+		spin_lock(&t->proc->lock);
+		list_for_each(&t->proc->threads, it) {
+			struct thread *c =
+				list_entry(it, struct thread, proc_node);
+
+			ru.ru_nvcsw += (long)c->ut.nvcsw;
+			ru.ru_nivcsw += (long)c->ut.nivcsw;
+		}
+		spin_unlock(&t->proc->lock);
+		break;
 	case RUSAGE_THREAD:
-		r = host_syscall2(SYS_getrusage, who, &ru);
-		if (r < 0)
-			return r;
+		user = thread_cpu_ns(t);
+		sys = t->ut.sys_ns < user ? t->ut.sys_ns : user;
+		user -= sys;
+		ru.ru_nvcsw = (long)t->ut.nvcsw;
+		ru.ru_nivcsw = (long)t->ut.nivcsw;
 		break;
 	case RUSAGE_CHILDREN:
-		memset(&ru, 0, sizeof(ru));
-		break;
+		return copy_to_user(uru, &ru, sizeof(ru)); /* no children yet */
 	default:
 		return -EINVAL;
+	}
+	ru.ru_utime = tv_of(user);
+	ru.ru_stime = tv_of(sys);
+	if (host_syscall2(SYS_getrusage, RUSAGE_SELF, &host) == 0) {
+		ru.ru_maxrss = host.ru_maxrss;
+		ru.ru_minflt = host.ru_minflt;
+		ru.ru_majflt = host.ru_majflt;
+		ru.ru_inblock = host.ru_inblock;
+		ru.ru_oublock = host.ru_oublock;
 	}
 	return copy_to_user(uru, &ru, sizeof(ru));
 }
 
 SYSCALL_DEFINE1(times, struct tms __user *, ubuf)
 {
-	struct tms t;
-	long r = host_syscall1(SYS_times, &t);
+	struct tms t, host;
+	uint64_t user, sys;
+	long r = host_syscall1(SYS_times, &host);
 
 	if (ubuf) {
+		/* clock ticks of 10 ms (AT_CLKTCK = 100) */
+		proc_cpu_ns(current_proc(), &user, &sys);
+		t.tms_utime = (clock_t)(user / 10000000ull);
+		t.tms_stime = (clock_t)(sys / 10000000ull);
 		t.tms_cutime = t.tms_cstime = 0;
 		if (copy_to_user(ubuf, &t, sizeof(t)))
 			return -EFAULT;

@@ -12,19 +12,28 @@
 
 /*
  * Clocks come from the host (most calls never get here: the guest has the
- * host vDSO). CPU-time clocks measure the whole instance for now (README).
- * Dynamic CPU clocks of other processes are refused.
+ * host vDSO), except CPU-time clocks, which are ours: the run time of our
+ * uthreads (kernel/cputime.c).
  */
+#define CPUCLOCK_PERTHREAD 4
+#define CPUCLOCK_TYPE 3
+
+/* 0 if @clk names a clock we serve, else -EINVAL (CPU clock ids are < 0) */
 static long check_clock(clockid_t clk)
 {
 	if (clk < 0) {
-		/* CPUCLOCK of a pid/tid: ~pid << 3 | type; ours only */
+		/* a CPU clock of pid/tid ~(clk >> 3) (pthread_getcpuclockid) */
 		int id = ~clk >> 3;
 
-		if (id && !thread_find(id) && !proc_find(id))
+		if ((clk & CPUCLOCK_TYPE) == 3)
 			return -EINVAL;
-		return (clk & 4) ? CLOCK_THREAD_CPUTIME_ID
-				 : CLOCK_PROCESS_CPUTIME_ID;
+		if (clk & CPUCLOCK_PERTHREAD) {
+			if (id && !thread_find(id))
+				return -EINVAL;
+		} else if (id && !proc_find(id)) {
+			return -EINVAL;
+		}
+		return 0;
 	}
 	switch (clk) {
 	case CLOCK_REALTIME:
@@ -38,19 +47,50 @@ static long check_clock(clockid_t clk)
 	case CLOCK_REALTIME_ALARM:
 	case CLOCK_BOOTTIME_ALARM:
 	case CLOCK_TAI:
-		return clk;
+		return 0;
 	default:
 		return -EINVAL;
 	}
 }
 
+/* CPU time of a CPU clock; -1 if @clk is not one */
+static int64_t cpu_clock_ns(clockid_t clk)
+{
+	if (clk == CLOCK_THREAD_CPUTIME_ID)
+		return (int64_t)thread_cpu_ns(current_thread());
+	if (clk == CLOCK_PROCESS_CPUTIME_ID)
+		return (int64_t)proc_cpu_ns(current_proc(), NULL, NULL);
+	if (clk < 0) {
+		int id = ~clk >> 3;
+
+		if (clk & CPUCLOCK_PERTHREAD) {
+			struct thread *t = id ? thread_find(id) : current_thread();
+
+			return t ? (int64_t)thread_cpu_ns(t) : 0;
+		} else {
+			struct proc *p = id ? proc_find(id) : current_proc();
+
+			return p ? (int64_t)proc_cpu_ns(p, NULL, NULL) : 0;
+		}
+	}
+	return -1;
+}
+
 SYSCALL_DEFINE2(clock_gettime, clockid_t, clk, struct timespec __user *, ts)
 {
 	long c = check_clock(clk);
+	int64_t cpu;
 
 	if (c < 0)
 		return c;
-	return host_clock_gettime((int)c, ts);
+	cpu = cpu_clock_ns(clk);
+	if (cpu >= 0) {
+		struct timespec k = { (time_t)(cpu / 1000000000),
+				      (long)(cpu % 1000000000) };
+
+		return copy_to_user(ts, &k, sizeof(k));
+	}
+	return host_clock_gettime(clk, ts);
 }
 
 SYSCALL_DEFINE2(clock_getres, clockid_t, clk, struct timespec __user *, ts)
@@ -59,7 +99,13 @@ SYSCALL_DEFINE2(clock_getres, clockid_t, clk, struct timespec __user *, ts)
 
 	if (c < 0)
 		return c;
-	return host_syscall2(SYS_clock_getres, c, ts);
+	if (clk < 0 || clk == CLOCK_THREAD_CPUTIME_ID ||
+	    clk == CLOCK_PROCESS_CPUTIME_ID) {
+		struct timespec k = { 0, 1 };
+
+		return ts ? copy_to_user(ts, &k, sizeof(k)) : 0;
+	}
+	return host_syscall2(SYS_clock_getres, clk, ts);
 }
 
 SYSCALL_DEFINE2(gettimeofday, struct timeval __user *, tv, void __user *, tz)
@@ -188,7 +234,7 @@ SYSCALL_DEFINE4(clock_nanosleep, clockid_t, clk, int, flags,
 	c = check_clock(clk);
 	if (c < 0)
 		return c;
-	if (c == CLOCK_PROCESS_CPUTIME_ID)
+	if (clk == CLOCK_PROCESS_CPUTIME_ID || clk < 0)
 		return -ENOTSUP; /* sleeping on CPU time: not supported */
 	r = ts_to_ns(req, &ns);
 	if (r < 0)
@@ -198,7 +244,7 @@ SYSCALL_DEFINE4(clock_nanosleep, clockid_t, clk, int, flags,
 	if (!(flags & TIMER_ABSTIME))
 		return sleep_until(kclock_ns() + ns, rem);
 	/* absolute on @clk: the same distance from now on our clock */
-	now = clock_now(c);
+	now = clock_now(clk);
 	r = sleep_until(kclock_ns() + (ns > now ? ns - now : 0), NULL);
 	return r; /* an absolute sleep reports no remaining time */
 }
