@@ -89,6 +89,7 @@ static void reset_for_exec(struct proc *p, struct thread *t)
 	t->clear_child_tid = 0;
 	p->personality &= ~0x0040000ul; /* ADDR_NO_RANDOMIZE stays; others */
 	p->dumpable = true;
+	p->membarrier_reg = 0;
 	fdtab_close_on_exec(p->fdt);
 }
 

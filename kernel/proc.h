@@ -71,6 +71,7 @@ struct proc {
 	char comm[16];
 	bool dumpable;
 	int pdeath_sig;
+	unsigned membarrier_reg; /* MEMBARRIER_CMD_REGISTER_* done (bits) */
 
 	struct list_node threads;
 	int nr_threads;

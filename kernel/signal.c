@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "kernel/kernel.h"
 #include "kernel/proc.h"
+#include "syscalls/syscalls.h"
 
 #define SIGBIT(s) (1ull << ((s) - 1))
 
@@ -135,6 +136,8 @@ static _Noreturn void die_of(int sig)
 {
 	int status = sig;
 
+	if (strace_enabled)
+		strace_killed(sig);
 	if (default_core & SIGBIT(sig))
 		status |= 0x80; /* WCOREDUMP: Linux would dump core here */
 	proc_exit_group(status);
@@ -249,6 +252,8 @@ void sig_handle_pending(struct trapframe *tf)
 		info.signo = sig;
 		info.code = ff->code;
 		info.fault.addr = ff->addr;
+		if (strace_enabled)
+			strace_signal(sig, ff->code, ff->addr, tf->rip);
 		if (h == (uint64_t)SIG_DFL || h == (uint64_t)SIG_IGN ||
 		    (t->sigmask & SIGBIT(sig)))
 			die_of(sig);
@@ -274,6 +279,8 @@ void sig_handle_pending(struct trapframe *tf)
 			continue; /* stop signals are ignored (README) */
 		}
 		make_info(sig, &qi, &info);
+		if (strace_enabled)
+			strace_signal(sig, info.code, 0, tf->rip);
 		goto deliver;
 	}
 	/* nothing delivered: an interrupted call restarts transparently */

@@ -240,6 +240,8 @@ struct kthread *kthread_get(int i);
 void kclock_init(void);
 /* monotonic nanoseconds (CLOCK_MONOTONIC's epoch), cheap (TSC) */
 uint64_t kclock_ns(void);
+/* unit tests: kclock_ns() returns *@now from here on (NULL: the real clock) */
+void kclock_set_fake(const volatile uint64_t *now);
 
 /* timer.c */
 

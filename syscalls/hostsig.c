@@ -134,6 +134,15 @@ static void on_fault(struct kthread *k, int sig, siginfo_t *si,
 			  (unsigned long)(ip - (uint64_t)__executable_start),
 			  si->si_addr);
 	}
+	/* an int3 of a site being rewritten: go where the new code goes */
+	if (sig == SIGTRAP && si->si_code == SI_KERNEL) {
+		uint64_t to = rewrite_int3_target(ip - 1);
+
+		if (to) {
+			g[REG_RIP] = (greg_t)to;
+			return;
+		}
+	}
 	/* read the fault's details before the context is rewritten */
 	uint64_t err = (uint64_t)g[REG_ERR], trapno = (uint64_t)g[REG_TRAPNO],
 		 cr2 = (uint64_t)g[REG_CR2];

@@ -1,10 +1,12 @@
 /* rewrite.c - tier 2: turn trapped syscall sites into jumps */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/membarrier.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "base/kmalloc.h"
 #include "base/host.h"
@@ -37,6 +39,7 @@
 extern char entry_jmp[];
 
 static bool enabled;
+static bool can_sync; /* host membarrier SYNC_CORE registered: MT-safe */
 static bool failed; /* the slot window was not available */
 static struct spinlock lock = SPINLOCK_INIT;
 static uint64_t *slots; /* at SLOT_BASE, once mapped */
@@ -47,7 +50,136 @@ static int mem_fd = -1; /* /proc/self/mem, to write code pages */
 int rewrite_init(bool enable)
 {
 	enabled = enable;
+	/* without it a multithreaded process keeps trapping (slower) */
+	can_sync = host_syscall3(SYS_membarrier,
+				 MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE,
+				 0, 0) == 0;
 	return 0;
+}
+
+/*
+ * Patching code that other threads may be running (Intel SDM, "cross-
+ * modifying code"; Linux's text_poke_bp does the same): the first byte
+ * of the instruction becomes int3, every core serializes, the other bytes
+ * change, every core serializes, the first byte changes, every core
+ * serializes. A thread that meets the int3 meanwhile takes SIGTRAP, and
+ * our handler sends it where the new code goes (rewrite_int3_target).
+ * The patches are remembered (bytes included) so that a late SIGTRAP, one
+ * raised before the patch completed but handled after, still finds its
+ * way, and a guest's own int3 at a stale address is not taken for ours.
+ */
+#define NR_PATCHES 16384 /* a power of two; at most 3/4 used */
+#define PATCH_MAX 8
+
+struct patch {
+	uint64_t addr; /* written last (release): 0 while free */
+	uint64_t target; /* where a thread meeting the int3 goes */
+	uint8_t bytes[PATCH_MAX];
+	uint8_t len;
+	uint8_t busy; /* the int3 may be there */
+};
+
+static struct patch patches[NR_PATCHES];
+static unsigned nr_patches;
+
+static unsigned patch_hash(uint64_t addr)
+{
+	return (unsigned)((addr * 0x9e3779b97f4a7c15ull) >> 50) &
+	       (NR_PATCHES - 1);
+}
+
+/* the entry of @addr, or a free one for it; lock held */
+static struct patch *patch_slot(uint64_t addr)
+{
+	unsigned i = patch_hash(addr);
+
+	for (;; i = (i + 1) & (NR_PATCHES - 1)) {
+		struct patch *p = &patches[i];
+
+		if (p->addr == addr || !p->addr)
+			return p;
+	}
+}
+
+static void sync_cores(void)
+{
+	host_syscall3(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE,
+		      0, 0);
+}
+
+static bool poke(const void *bytes, size_t len, uint64_t addr)
+{
+	return host_pwrite(mem_fd, bytes, len, (off_t)addr) == (long)len;
+}
+
+/*
+ * install - write @len bytes at @addr, an instruction boundary that other
+ * threads may be executing (@mt); @old0: the byte there now; @target:
+ * where the new code goes, doing what the old code did.
+ * Lock held (patches). Returns true if the code is in place.
+ */
+static bool install(uint64_t addr, const uint8_t *bytes, size_t len,
+		    uint8_t old0, uint64_t target, bool mt)
+{
+	static const uint8_t int3 = 0xcc;
+	struct patch *p;
+	bool ok;
+
+	if (!mt)
+		return poke(bytes, len, addr);
+	p = patch_slot(addr);
+	if (!p->addr && nr_patches >= NR_PATCHES / 4 * 3)
+		return false; /* full: this site keeps trapping */
+	__atomic_store_n(&p->busy, 1, __ATOMIC_RELEASE);
+	p->target = target;
+	memcpy(p->bytes, bytes, len);
+	p->len = (uint8_t)len;
+	if (!p->addr) {
+		nr_patches++;
+		__atomic_store_n(&p->addr, addr, __ATOMIC_RELEASE);
+	}
+	if (!poke(&int3, 1, addr)) {
+		__atomic_store_n(&p->busy, 0, __ATOMIC_RELEASE);
+		return false;
+	}
+	sync_cores();
+	ok = poke(bytes + 1, len - 1, addr + 1);
+	sync_cores();
+	/* on failure, the old first byte again: the old code runs on */
+	poke(ok ? bytes : &old0, 1, addr);
+	sync_cores();
+	/*
+	 * After a failure the entry stays busy: a thread that met the int3
+	 * still goes to @target, which does what the old code did.
+	 */
+	if (ok)
+		__atomic_store_n(&p->busy, 0, __ATOMIC_RELEASE);
+	return ok;
+}
+
+uint64_t rewrite_int3_target(uint64_t addr)
+{
+	unsigned i = patch_hash(addr);
+	uint8_t now[PATCH_MAX];
+
+	if (!slots)
+		return 0;
+	for (;; i = (i + 1) & (NR_PATCHES - 1)) {
+		struct patch *p = &patches[i];
+		uint64_t a = __atomic_load_n(&p->addr, __ATOMIC_ACQUIRE);
+
+		if (!a)
+			return 0;
+		if (a != addr)
+			continue;
+		if (__atomic_load_n(&p->busy, __ATOMIC_ACQUIRE))
+			return p->target;
+		/* done since: ours only if our bytes are still there */
+		if (copy_from_user(now, (void *)addr, p->len) ||
+		    memcmp(now, p->bytes, p->len))
+			return 0;
+		return p->target;
+	}
 }
 
 bool rewrite_owns(uint64_t addr, uint64_t len)
@@ -366,10 +498,11 @@ static uint64_t near_stub(struct mm *mm, uint64_t site, size_t size)
 	return at;
 }
 
-/* try the third form for the syscall at @sc; 1 if rewritten */
-static int rewrite_mov_window(struct thread *t, uint64_t sc, unsigned long nr)
+/* try the third form for the syscall at @sc; 1 if rewritten; lock held */
+static int rewrite_mov_window(struct thread *t, uint64_t sc, unsigned long nr,
+			      bool mt)
 {
-	uint8_t w[40], stub[80];
+	uint8_t w[40], stub[80], jmp[5];
 	uint64_t w0 = sc - 32, anchor = 0, near;
 	uint32_t prot, flags, imm;
 	bool file;
@@ -406,19 +539,31 @@ static int rewrite_mov_window(struct thread *t, uint64_t sc, unsigned long nr)
 	memcpy(stub, w + (anchor - w0), sc - anchor);
 	o = emit_entry(stub, (int)(sc - anchor), sc + 2);
 	memset(stub + o, 0xcc, sizeof(stub) - (size_t)o);
-	if (host_pwrite(mem_fd, stub, sizeof(stub), (off_t)near) !=
-	    sizeof(stub))
+	if (!poke(stub, sizeof(stub), near))
 		return 0;
-	{
-		uint8_t jmp[5];
+	rel = (int)((int64_t)near - (int64_t)(anchor + 5));
+	jmp[0] = 0xe9;
+	put32(jmp + 1, (uint32_t)rel);
+	return install(anchor, jmp, 5, 0xb8, near, mt);
+}
 
-		rel = (int)((int64_t)near - (int64_t)(anchor + 5));
-		jmp[0] = 0xe9;
-		put32(jmp + 1, (uint32_t)rel);
-		if (host_pwrite(mem_fd, jmp, 5, (off_t)anchor) != 5)
-			return 0;
-	}
-	return 1;
+/* the second form at @sc through slot @idx; lock held */
+static int rewrite_pad(uint64_t sc, uint64_t pad, unsigned idx, bool mt)
+{
+	uint64_t slot_addr = SLOT_BASE + (uint64_t)idx * 8;
+	uint64_t stub_addr = (uint64_t)stubs + (uint64_t)idx * STUB_SIZE;
+	uint8_t full[7], jmp8[2];
+
+	full[0] = 0xff; /* jmp *abs32: ff 24 25 disp32 */
+	full[1] = 0x24;
+	full[2] = 0x25;
+	put32(full + 3, (uint32_t)slot_addr);
+	jmp8[0] = 0xeb;
+	jmp8[1] = (uint8_t)(int8_t)((int64_t)pad - (int64_t)(sc + 2));
+	/* the padding first: nothing runs it until the jump exists */
+	if (!poke(full, 7, pad))
+		return 0;
+	return install(sc, jmp8, 2, 0x0f, stub_addr, mt);
 }
 
 int rewrite_site(uint64_t rip, unsigned long nr)
@@ -429,38 +574,42 @@ int rewrite_site(uint64_t rip, unsigned long nr)
 	uint64_t at = rip - 7, sc = rip - 2, slot_addr, stub_addr, pad = 0;
 	uint64_t w0, w1;
 	uint32_t prot, flags, imm;
-	bool file, inplace;
+	bool file, inplace, mt;
 	unsigned idx;
 	struct vma *v;
+	int r = 0;
 
 	if (!enabled || failed || nr >= SYS_TABLE_SIZE)
 		return 0;
-	if (copy_from_user(b, (void *)at, sizeof(b)))
+	/*
+	 * Other threads of the process may run this code meanwhile (and
+	 * then a second one may trap at the same site): see install().
+	 */
+	mt = __atomic_load_n(&t->proc->nr_threads, __ATOMIC_ACQUIRE) != 1;
+	if (mt && !can_sync)
 		return 0;
-	if (b[5] != 0x0f || b[6] != 0x05)
-		return 0;
+	spin_lock(&lock);
+	/* read under the lock: another thread may just have patched it */
+	if (copy_from_user(b, (void *)at, sizeof(b)) || b[5] != 0x0f ||
+	    b[6] != 0x05)
+		goto out;
+	/*
+	 * Our own jump ends in 0f 05 too: this thread ran the mov before
+	 * another rewrote the site, and now traps on its old syscall.
+	 */
+	if (b[0] == 0xff && b[1] == 0x24 && b[2] == 0x25)
+		goto out;
 	memcpy(&imm, b + 1, 4);
 	inplace = b[0] == 0xb8 && imm == nr;
 	/* only private file mappings of code: never a file shared on disk */
 	if (mm_query(t->proc->mm, sc, &prot, &flags, &file) < 0 ||
 	    !(prot & PROT_EXEC) || !file || (flags & VMA_SHARED))
-		return 0;
+		goto out;
 	if (inplace && (mm_query(t->proc->mm, at, &prot, &flags, &file) < 0 ||
 			!(prot & PROT_EXEC) || !file || (flags & VMA_SHARED)))
 		inplace = false;
-	/*
-	 * Another thread could be fetching these bytes while they change;
-	 * the writes below are not atomic. Until threads exist (next issue)
-	 * a process has one thread and this cannot happen.
-	 */
-	if (t->proc->nr_threads != 1)
-		return 0;
-
-	spin_lock(&lock);
-	if (!setup(t->proc->mm) || nr_used == NR_SLOTS) {
-		spin_unlock(&lock);
-		return 0;
-	}
+	if (!setup(t->proc->mm) || nr_used == NR_SLOTS)
+		goto out;
 	if (!inplace) {
 		/* the window, clipped to the mapping of the syscall */
 		spin_lock(&t->proc->mm->lock);
@@ -475,16 +624,12 @@ int rewrite_site(uint64_t rip, unsigned long nr)
 		if (!v || copy_from_user(w, (void *)w0, w1 - w0) ||
 		    !(pad = find_pad(sc, w, w0, (int)(w1 - w0))) ||
 		    nr_pads == MAX_PADS) {
-			int r = rewrite_mov_window(t, sc, nr);
-
-			spin_unlock(&lock);
-			return r;
+			r = rewrite_mov_window(t, sc, nr, mt);
+			goto out;
 		}
 		used_pads[nr_pads++] = pad;
 	}
 	idx = nr_used++;
-	spin_unlock(&lock);
-
 	slot_addr = SLOT_BASE + (uint64_t)idx * 8;
 	stub_addr = (uint64_t)stubs + (uint64_t)idx * STUB_SIZE;
 
@@ -500,36 +645,23 @@ int rewrite_site(uint64_t rip, unsigned long nr)
 		}
 		emit_entry(stub, o, rip);
 	}
-	if (host_pwrite(mem_fd, stub, sizeof(stub), (off_t)stub_addr) !=
-	    sizeof(stub))
-		return 0;
+	if (!poke(stub, sizeof(stub), stub_addr))
+		goto out;
 	slots[idx] = stub_addr;
-
+	if (!inplace) {
+		r = rewrite_pad(sc, pad, idx, mt);
+		goto out;
+	}
 	site[0] = 0xff; /* jmp *abs32: ff 24 25 disp32 */
 	site[1] = 0x24;
 	site[2] = 0x25;
 	site[3] = (uint8_t)slot_addr;
 	site[4] = (uint8_t)(slot_addr >> 8);
-	if (inplace) {
-		/* bytes 5 and 6 (the address's top half, 0x050f) stay 0f 05 */
-		if (host_pwrite(mem_fd, site, 5, (off_t)at) != 5)
-			return 0;
-		return 1;
-	}
-	{
-		uint8_t full[7], jmp8[2];
-
-		memcpy(full, site, 5);
-		full[5] = (uint8_t)(slot_addr >> 16);
-		full[6] = (uint8_t)(slot_addr >> 24);
-		jmp8[0] = 0xeb;
-		jmp8[1] = (uint8_t)(int8_t)((int64_t)pad - (int64_t)(sc + 2));
-		/* the padding first: nothing runs it until the jump exists */
-		if (host_pwrite(mem_fd, full, 7, (off_t)pad) != 7 ||
-		    host_pwrite(mem_fd, jmp8, 2, (off_t)sc) != 2)
-			return 0;
-	}
-	return 1;
+	/* bytes 5 and 6 (the address's top half, 0x050f) stay 0f 05 */
+	r = install(at, site, 5, 0xb8, stub_addr, mt);
+out:
+	spin_unlock(&lock);
+	return r;
 }
 
 unsigned rewrite_nr_sites(void)

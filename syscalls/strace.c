@@ -309,3 +309,38 @@ void strace_exit(const struct sys_entry *e, unsigned long nr,
 		add(&l, " = %ld", ret);
 	emit(&l);
 }
+
+static void add_signame(struct line *l, int sig)
+{
+	if (sig > 0 && (size_t)sig < sizeof(signames) / sizeof(*signames))
+		add(l, "%s", signames[sig]);
+	else
+		add(l, "SIG%d", sig);
+}
+
+void strace_signal(int sig, int code, uint64_t addr, uint64_t ip)
+{
+	struct line l;
+
+	l.len = 0;
+	if (current_thread()->proc->pid != 1 || current_thread()->tid != 1)
+		add(&l, "[pid %d] ", current_thread()->tid);
+	add(&l, "--- ");
+	add_signame(&l, sig);
+	add(&l, " {si_signo=");
+	add_signame(&l, sig);
+	add(&l, ", si_code=%d, si_addr=%#lx} (ip %#lx) ---", code,
+	    (unsigned long)addr, (unsigned long)ip);
+	emit(&l);
+}
+
+void strace_killed(int sig)
+{
+	struct line l;
+
+	l.len = 0;
+	add(&l, "+++ killed by ");
+	add_signame(&l, sig);
+	add(&l, " +++");
+	emit(&l);
+}

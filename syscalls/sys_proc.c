@@ -1,6 +1,7 @@
 /* sys_proc.c - process and thread identity, exit, exec, scheduling knobs */
 #include <asm/prctl.h>
 #include <errno.h>
+#include <linux/membarrier.h>
 #include <stdio.h>
 #include <fcntl.h>
 #include <linux/prctl.h>
@@ -592,6 +593,66 @@ SYSCALL_DEFINE0(sched_yield)
 {
 	sched_yield_current();
 	return 0;
+}
+
+/*
+ * Every guest thread of the instance runs on our kthreads, threads of one
+ * host process: the host's private expedited barriers reach them all, so
+ * they serve the guest's global and private commands alike.
+ */
+#define MB_SUPPORTED                                                        \
+	(MEMBARRIER_CMD_GLOBAL | MEMBARRIER_CMD_GLOBAL_EXPEDITED |           \
+	 MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED |                          \
+	 MEMBARRIER_CMD_PRIVATE_EXPEDITED |                                  \
+	 MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED |                         \
+	 MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE |                        \
+	 MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE)
+
+static long host_barrier(bool sync_core)
+{
+	int reg = sync_core ? MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE
+			    : MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED;
+	int cmd = sync_core ? MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE
+			    : MEMBARRIER_CMD_PRIVATE_EXPEDITED;
+	long r = host_syscall3(SYS_membarrier, cmd, 0, 0);
+
+	if (r == -EPERM) { /* the host wants us registered first */
+		r = host_syscall3(SYS_membarrier, reg, 0, 0);
+		if (r == 0)
+			r = host_syscall3(SYS_membarrier, cmd, 0, 0);
+	}
+	return r;
+}
+
+SYSCALL_DEFINE3(membarrier, int, cmd, unsigned, flags, int, cpu_id)
+{
+	struct proc *p = current_proc();
+
+	(void)cpu_id; /* only for the RSEQ commands */
+	if (flags)
+		return -EINVAL;
+	switch (cmd) {
+	case MEMBARRIER_CMD_QUERY:
+		return MB_SUPPORTED;
+	case MEMBARRIER_CMD_GLOBAL:
+	case MEMBARRIER_CMD_GLOBAL_EXPEDITED:
+		return host_barrier(false);
+	case MEMBARRIER_CMD_PRIVATE_EXPEDITED:
+	case MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE:
+		/* each needs its own registration, as on Linux */
+		if (!(__atomic_load_n(&p->membarrier_reg, __ATOMIC_ACQUIRE) &
+		      (unsigned)cmd << 1))
+			return -EPERM;
+		return host_barrier(cmd == MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE);
+	case MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED:
+	case MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED:
+	case MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE:
+		__atomic_or_fetch(&p->membarrier_reg, (unsigned)cmd,
+				  __ATOMIC_RELEASE);
+		return 0;
+	default:
+		return -EINVAL; /* incl. the RSEQ commands: no rseq (README) */
+	}
 }
 
 SYSCALL_DEFINE3(sched_getaffinity, int, pid, unsigned, size,

@@ -193,6 +193,14 @@ int rewrite_site(uint64_t rip, unsigned long nr);
 /* how many sites have been rewritten */
 unsigned rewrite_nr_sites(void);
 
+/*
+ * rewrite_int3_target - a guest thread met an int3 at @addr: if it is the
+ * first byte of a site being rewritten by another thread, where the
+ * thread goes instead (doing what the old code did); 0 if not ours.
+ * Async-signal-safe.
+ */
+uint64_t rewrite_int3_target(uint64_t addr);
+
 /* Is @addr inside one of our stub or slot pages? */
 bool rewrite_owns(uint64_t addr, uint64_t len);
 
@@ -207,6 +215,10 @@ void checkfast_exit(struct vsnap *before, const struct sys_entry *e,
 /* open the --strace destination (NULL: our stderr); 0 or -errno */
 int strace_init(const char *path);
 extern bool strace_enabled;
+/* a signal delivered (or fatal) to the current thread, at guest @ip */
+void strace_signal(int sig, int code, uint64_t addr, uint64_t ip);
+/* the process dies of @sig */
+void strace_killed(int sig);
 void strace_enter(const struct sys_entry *e, unsigned long nr,
 		  const struct trapframe *tf);
 void strace_exit(const struct sys_entry *e, unsigned long nr,
