@@ -134,6 +134,8 @@ int exec_image(const char *filename, char *const argv[], char *const envp[],
 	 * needs fixed addresses (non-PIE), which the old one may hold: then,
 	 * like Linux, the old image goes first and a later failure kills.
 	 */
+	/* past here, like Linux's point of no return: one thread is left */
+	proc_de_thread();
 	old = p->mm;
 	fixed = prep.main.info->type == ET_EXEC ||
 		(prep.interp.info && prep.interp.info->type == ET_EXEC);

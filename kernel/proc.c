@@ -187,6 +187,7 @@ struct proc *proc_create_init(int *err)
 	}
 	spin_init(&p->lock);
 	list_init(&p->threads);
+	waitq_init(&p->exit_wq);
 	list_init(&p->children);
 	list_init(&p->sibling);
 	p->state = PROC_RUNNING;
@@ -374,6 +375,8 @@ _Noreturn void thread_exit(int code)
 	last = --p->nr_threads == 0;
 	p->utime_ns += t->ut.cpu_ns - t->ut.sys_ns;
 	p->stime_ns += t->ut.sys_ns;
+	if (p->exec_thread && p->nr_threads == 1)
+		waitq_wake(&p->exit_wq, ~0u, 0);
 	spin_unlock(&p->lock);
 	spin_lock(&pid_lock);
 	pids[t->tid].t = NULL;
@@ -409,46 +412,81 @@ void thread_kick(struct thread *t)
 	}
 }
 
+/*
+ * Every other thread of @p leaves at its next kernel exit; woken from a
+ * wait or interrupted in guest code so that it gets there. p->lock held
+ * (which keeps the threads from being freed; sig_send kicks under it too).
+ */
+static void kill_others(struct proc *p, struct thread *self)
+{
+	struct list_node *it;
+
+	list_for_each(&p->threads, it) {
+		struct thread *t = list_entry(it, struct thread, proc_node);
+
+		if (t != self && !t->killed) {
+			__atomic_store_n(&t->killed, 1, __ATOMIC_RELEASE);
+			thread_kick(t);
+		}
+	}
+}
+
 _Noreturn void proc_exit_group(int status)
 {
 	struct thread *self = current_thread();
 	struct proc *p = self->proc;
-	struct list_node *it;
 
 	spin_lock(&p->lock);
 	if (!p->exit_group_started) {
 		p->exit_group_started = true;
 		p->exit_status = status;
 	}
-	/* every other thread leaves at its next kernel exit */
-	list_for_each(&p->threads, it) {
-		struct thread *t = list_entry(it, struct thread, proc_node);
+	kill_others(p, self);
+	spin_unlock(&p->lock);
+	thread_exit(0);
+}
 
-		if (t != self)
-			__atomic_store_n(&t->killed, 1, __ATOMIC_RELEASE);
+static bool killed_now(void)
+{
+	return __atomic_load_n(&current_thread()->killed, __ATOMIC_ACQUIRE);
+}
+
+void proc_de_thread(void)
+{
+	struct thread *self = current_thread();
+	struct proc *p = self->proc;
+	int old_tid = self->tid;
+
+	spin_lock(&p->lock);
+	if (p->nr_threads == 1) {
+		spin_unlock(&p->lock);
+		return;
+	}
+	if (p->exit_group_started || p->exec_thread || self->killed) {
+		spin_unlock(&p->lock);
+		thread_exit(0); /* the process is going, or the other exec wins */
+	}
+	p->exec_thread = self;
+	kill_others(p, self);
+	while (p->nr_threads > 1) {
+		if (waitq_wait_locked(&p->exit_wq, &p->lock, 0, killed_now) ==
+		    -EINTR)
+			break; /* an exit_group of another thread: it wins */
+	}
+	p->exec_thread = NULL;
+	if (self->killed || p->exit_group_started) {
+		spin_unlock(&p->lock);
+		thread_exit(0);
 	}
 	spin_unlock(&p->lock);
-	/* wake them outside the lock: a wake may take run queue locks */
-	for (;;) {
-		struct thread *victim = NULL;
-
-		spin_lock(&p->lock);
-		list_for_each(&p->threads, it) {
-			struct thread *t =
-				list_entry(it, struct thread, proc_node);
-
-			if (t != self && t->killed == 1) {
-				t->killed = 2; /* kicked */
-				victim = t;
-				break;
-			}
-		}
-		spin_unlock(&p->lock);
-		if (!victim)
-			break;
-		thread_kick(victim);
-	}
-	thread_exit(0);
+	if (old_tid == p->pid)
+		return;
+	/* the leader is gone: its pid names this thread now (execve(2)) */
+	spin_lock(&pid_lock);
+	pids[p->pid].t = self;
+	self->tid = p->pid;
+	spin_unlock(&pid_lock);
+	pid_free(old_tid);
 }
 
 /* the first return of a new thread: to the guest, after clone */

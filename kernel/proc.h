@@ -80,6 +80,8 @@ struct proc {
 	/* exit status in wait(2) form: code << 8, or the signal number */
 	int exit_status;
 	bool exit_group_started;
+	struct thread *exec_thread; /* execve killing the other threads */
+	struct waitq exit_wq; /* woken when a thread of an exec leaves */
 	uint64_t start_time_ns; /* CLOCK_MONOTONIC at creation */
 	uint64_t utime_ns, stime_ns; /* of exited threads */
 };
@@ -141,6 +143,14 @@ _Noreturn void proc_exit_group(int status);
 
 /* end only the calling thread */
 _Noreturn void thread_exit(int code);
+
+/*
+ * proc_de_thread - for execve: end every other thread of the process and
+ * wait until they are gone; the caller then holds the process's pid as
+ * its tid. Does not return if the process is exiting or another thread
+ * is exec'ing (that one wins, as on Linux).
+ */
+void proc_de_thread(void);
 
 /*
  * thread_clone - a new thread of the current process (clone/clone3 with
