@@ -85,7 +85,12 @@ static void fp_to_standard(struct uthread *u, uint8_t *img, size_t size)
 
 	memset(img, 0, size);
 	xstate_save(u);
-	/* through the registers: compacted in, standard out */
+	/*
+	 * Through the registers rather than a copy of the area: a component
+	 * in its init state may hold stale bytes there (XSAVEOPT skips it),
+	 * and a frame is read by code that ignores XSTATE_BV. Like Linux,
+	 * the frame gets a plain XSAVE over a zeroed image.
+	 */
 	__asm__ volatile("xrstor64 (%0)" : : "r"(u->xsave), "a"((uint32_t)mask),
 			 "d"((uint32_t)(mask >> 32)) : "memory");
 	lo = (uint32_t)mask;
@@ -272,7 +277,7 @@ long sig_return(struct trapframe *tf)
 			/* a bad header faults in XRSTOR: a bad frame */
 			r = __xrstor_checked(al, xstate_mask());
 			if (r == 0)
-				__asm__ volatile("xsavec64 (%0)"
+				__asm__ volatile("xsaveopt64 (%0)"
 						 :
 						 : "r"(t->ut.xsave),
 						   "a"((uint32_t)xstate_mask()),

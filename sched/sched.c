@@ -128,7 +128,12 @@ static void enqueue(struct uthread *u)
 
 	if (!k)
 		k = kthread_get(0);
-	u->enqueued_at = kclock_ns();
+	/*
+	 * When it became runnable, for the steal age: the current run's
+	 * start is close enough (a waker that has run long is busy, and its
+	 * wakee may as well go elsewhere) and saves a clock read.
+	 */
+	u->enqueued_at = self && self->cur ? self->cur->run_start : kclock_ns();
 	runq_push(k, u);
 	len = __atomic_load_n(&k->runq_len, __ATOMIC_RELAXED);
 	if (k != self)
@@ -442,10 +447,13 @@ void sched_tick_update(struct kthread *k)
 		if (!want || b < want)
 			want = b;
 	}
-	/* the armed one-shot fires early enough: nothing to do (one in the
-	 * past has fired or is about to, and may have been lost) */
+	/*
+	 * The armed one-shot fires early enough: nothing to do. (One that
+	 * fired sets tick_pending, seen at the next kernel exit or loop
+	 * iteration, which clears tick_armed and calls here again.)
+	 */
 	if (want && k->tick_armed && k->tick_armed <= want &&
-	    k->tick_armed > kclock_ns())
+	    !__atomic_load_n(&k->tick_pending, __ATOMIC_ACQUIRE))
 		return;
 	if (!want)
 		return; /* a stale tick costs one signal; no syscall now */
@@ -462,7 +470,9 @@ void sched_tick(void)
 	struct uthread *u = k->cur;
 	uint64_t now;
 
-	if (__atomic_exchange_n(&k->tick_pending, 0, __ATOMIC_ACQ_REL))
+	/* on every kernel exit: plain loads first, no locked instruction */
+	if (__atomic_load_n(&k->tick_pending, __ATOMIC_RELAXED) &&
+	    __atomic_exchange_n(&k->tick_pending, 0, __ATOMIC_ACQ_REL))
 		k->tick_armed = 0; /* the one-shot fired */
 	else if (!__atomic_load_n(&k->need_resched, __ATOMIC_RELAXED))
 		return;

@@ -103,7 +103,7 @@ struct uthread {
 	uint64_t kstack_top;
 	struct trapframe *tf;
 	unsigned flags;
-	void *xsave; /* 64-byte aligned xsave area (compacted format) */
+	void *xsave; /* 64-byte aligned xsave area (standard format) */
 	struct list_node runq_node;
 	struct kthread *last_kt;
 	/* called once the kernel stack is no longer in use, to free @u */
@@ -356,7 +356,7 @@ void sched_switch_stack(void **save_sp, void *new_sp);
 /* Detect the xsave features and size; call once at startup. */
 int xstate_init(void);
 size_t xstate_size(void);
-/* the same components in the standard format (signal frames) */
+/* the same (the area is in the standard format, as signal frames are) */
 size_t xstate_std_size(void);
 /* the components we save: x87, SSE, AVX, AVX-512, as XCR0 allows */
 uint64_t xstate_mask(void);
@@ -372,7 +372,7 @@ static inline void xstate_save(struct uthread *u)
 {
 	if (u->flags & UT_XSAVED)
 		return;
-	__asm__ volatile("xsavec64 (%0)"
+	__asm__ volatile("xsaveopt64 (%0)"
 			 :
 			 : "r"(u->xsave), "a"(0xe7), "d"(0)
 			 : "memory");
