@@ -92,6 +92,23 @@ struct thread *thread_find(int tid)
 	return t;
 }
 
+void proc_for_each_thread(void (*fn)(struct thread *t, void *arg), void *arg)
+{
+	spin_lock(&pid_lock);
+	for (int pid = 1; pid < PID_MAX; pid++) {
+		struct proc *p = pids[pid].p;
+		struct list_node *it;
+
+		if (!p || p->pid != pid || p->state != PROC_RUNNING)
+			continue;
+		spin_lock(&p->lock);
+		list_for_each(&p->threads, it)
+			fn(list_entry(it, struct thread, proc_node), arg);
+		spin_unlock(&p->lock);
+	}
+	spin_unlock(&pid_lock);
+}
+
 int procfs_list_pids(struct pbuf *b)
 {
 	char num[16];
@@ -545,6 +562,8 @@ long thread_clone(const struct clone_req *req, struct trapframe *tf)
 	t->sigmask = self->sigmask;
 	t->sigaltstack.ss_flags = SS_DISABLE; /* cleared for CLONE_VM */
 	memcpy(t->comm, self->comm, sizeof(t->comm));
+	t->nice = self->nice;
+	t->policy = self->policy;
 	if (f & CLONE_CHILD_CLEARTID)
 		t->clear_child_tid = req->child_tid;
 	if ((f & CLONE_PARENT_SETTID) &&

@@ -60,7 +60,6 @@ struct proc {
 	struct cred cred;
 	struct rlimit rlim[RLIM_NLIMITS];
 	unsigned long personality;
-	int nice; /* getpriority/setpriority; no effect on scheduling yet */
 
 	struct k_sigaction sigact[NSIG_LINUX];
 	uint64_t sig_pending; /* process-directed, bit (sig - 1) */
@@ -98,6 +97,8 @@ struct thread {
 	uint64_t clear_child_tid; /* guest address, or 0 */
 	uint64_t robust_list, robust_len;
 	char comm[16];
+	int nice; /* setpriority; recorded, no effect on scheduling */
+	int policy; /* SCHED_OTHER, SCHED_BATCH or SCHED_IDLE; recorded */
 
 	int fault_sig; /* a synchronous host fault to deliver */
 	struct fault_frame fault_frame;
@@ -129,6 +130,12 @@ struct proc *proc_create_init(int *err);
 
 /* a thread of @p whose first run calls @fn(@arg); NULL on failure */
 struct thread *thread_create(struct proc *p, void (*fn)(void *), void *arg);
+
+/*
+ * proc_for_each_thread - call @fn for every thread of every live process
+ * (pid_lock and the process's lock held: @fn must not take either).
+ */
+void proc_for_each_thread(void (*fn)(struct thread *t, void *arg), void *arg);
 
 /* look up a live process / thread by virtual id (NULL if none) */
 struct proc *proc_find(int pid);

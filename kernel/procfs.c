@@ -1160,17 +1160,30 @@ static int gen_stat(struct proc *p, struct thread *t, struct pbuf *b)
 {
 	struct procfs_mem m;
 	struct mm *mm = p->mm;
+	struct thread *who = t ? t : list_entry(p->threads.next, struct thread,
+						 proc_node);
+	uint64_t user, sys;
 
 	procfs_mem_usage(p, &m);
+	/* in clock ticks (USER_HZ = 100) */
+	if (t) {
+		uint64_t total = thread_cpu_ns(t);
+
+		sys = t->ut.sys_ns < total ? t->ut.sys_ns : total;
+		user = total - sys;
+	} else {
+		proc_cpu_ns(p, &user, &sys);
+	}
 	return pbuf_printf(
 		b,
-		"%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 %llu %llu 0 0 20 0 "
+		"%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 %llu %llu 0 0 %d %d "
 		"%d 0 %llu %llu %llu %llu %llu %llu %llu 0 0 0 0 0 0 0 0 0 17 "
 		"0 0 0 0 0 0 %llu %llu %llu %llu %llu %llu %llu 0\n",
 		t ? t->tid : p->pid, t ? t->comm : p->comm, state_char(p),
 		p->parent ? p->parent->pid : 0, p->pgid, p->sid,
-		(unsigned long long)(p->utime_ns / 10000000ull),
-		(unsigned long long)(p->stime_ns / 10000000ull), p->nr_threads,
+		(unsigned long long)(user / 10000000ull),
+		(unsigned long long)(sys / 10000000ull), 20 + who->nice,
+		who->nice, p->nr_threads,
 		(unsigned long long)(kernel_boottime_at(p->start_time_ns) /
 				     10000000ull),
 		(unsigned long long)m.vm_kb * 1024,

@@ -4,6 +4,7 @@
 #include <linux/membarrier.h>
 #include <stdio.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/prctl.h>
 #include <sched.h>
 #include <signal.h>
@@ -696,33 +697,52 @@ SYSCALL_DEFINE3(getcpu, unsigned __user *, cpu, unsigned __user *, node,
 	return 0;
 }
 
-SYSCALL_DEFINE1(sched_getscheduler, int, pid)
+/* the thread a scheduling call names: 0 is the caller (a tid, as Linux) */
+static struct thread *sched_target(int pid)
 {
 	if (pid < 0)
+		return NULL;
+	return pid ? thread_find(pid) : current_thread();
+}
+
+/* policies we take: recorded, all scheduled alike (README) */
+static bool normal_policy(int policy)
+{
+	return policy == SCHED_OTHER || policy == SCHED_BATCH ||
+	       policy == SCHED_IDLE;
+}
+
+SYSCALL_DEFINE1(sched_getscheduler, int, pid)
+{
+	struct thread *t;
+
+	if (pid < 0)
 		return -EINVAL;
-	if (pid && !thread_find(pid))
-		return -ESRCH;
-	return SCHED_OTHER;
+	t = sched_target(pid);
+	return t ? t->policy : -ESRCH;
 }
 
 SYSCALL_DEFINE3(sched_setscheduler, int, pid, int, policy,
 		const struct sched_param __user *, param)
 {
 	struct sched_param sp;
+	struct thread *t;
 
 	if (pid < 0 || !param)
 		return -EINVAL;
-	if (pid && !thread_find(pid))
+	t = sched_target(pid);
+	if (!t)
 		return -ESRCH;
 	if (copy_from_user(&sp, param, sizeof(sp)))
 		return -EFAULT;
 	policy &= ~SCHED_RESET_ON_FORK;
-	if (policy == SCHED_FIFO || policy == SCHED_RR)
+	if (policy == SCHED_FIFO || policy == SCHED_RR ||
+	    policy == SCHED_DEADLINE)
 		return -EPERM; /* no real-time uthreads */
-	if (policy != SCHED_OTHER && policy != SCHED_BATCH &&
-	    policy != SCHED_IDLE)
+	if (!normal_policy(policy) || sp.sched_priority != 0)
 		return -EINVAL;
-	return sp.sched_priority == 0 ? 0 : -EINVAL;
+	t->policy = policy;
+	return 0;
 }
 
 SYSCALL_DEFINE2(sched_getparam, int, pid, struct sched_param __user *, param)
@@ -731,7 +751,7 @@ SYSCALL_DEFINE2(sched_getparam, int, pid, struct sched_param __user *, param)
 
 	if (pid < 0 || !param)
 		return -EINVAL;
-	if (pid && !thread_find(pid))
+	if (!sched_target(pid))
 		return -ESRCH;
 	return copy_to_user(param, &sp, sizeof(sp));
 }
@@ -743,60 +763,223 @@ SYSCALL_DEFINE2(sched_setparam, int, pid,
 
 	if (pid < 0 || !param)
 		return -EINVAL;
+	if (!sched_target(pid))
+		return -ESRCH;
 	if (copy_from_user(&sp, param, sizeof(sp)))
 		return -EFAULT;
 	return sp.sched_priority == 0 ? 0 : -EINVAL;
+}
+
+/* struct sched_attr of sched_setattr(2); VER0 is 48 bytes, VER1 56 */
+struct k_sched_attr {
+	uint32_t size;
+	uint32_t sched_policy;
+	uint64_t sched_flags;
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_runtime, sched_deadline, sched_period;
+	uint32_t sched_util_min, sched_util_max;
+};
+
+#define SCHED_ATTR_SIZE_VER0 48
+#define SCHED_FLAG_RESET_ON_FORK 0x01
+#define SCHED_FLAG_KEEP_POLICY 0x08
+#define SCHED_FLAG_KEEP_PARAMS 0x10
+#define SCHED_FLAGS_TAKEN                                                   \
+	(SCHED_FLAG_RESET_ON_FORK | SCHED_FLAG_KEEP_POLICY |                 \
+	 SCHED_FLAG_KEEP_PARAMS)
+
+static bool may_lower_nice(struct thread *t, int nice);
+
+SYSCALL_DEFINE4(sched_getattr, int, pid, void __user *, uattr, unsigned, size,
+		unsigned, flags)
+{
+	struct k_sched_attr a = { 0 };
+	struct thread *t;
+
+	if (pid < 0 || !uattr || flags || size < SCHED_ATTR_SIZE_VER0 ||
+	    size > 4096)
+		return -EINVAL;
+	t = sched_target(pid);
+	if (!t)
+		return -ESRCH;
+	if (size > sizeof(a))
+		size = sizeof(a);
+	a.size = size;
+	a.sched_policy = (uint32_t)t->policy;
+	a.sched_nice = t->nice;
+	return copy_to_user(uattr, &a, size);
+}
+
+SYSCALL_DEFINE3(sched_setattr, int, pid, void __user *, uattr, unsigned,
+		flags)
+{
+	struct k_sched_attr a = { 0 };
+	uint32_t size;
+	struct thread *t;
+	int policy, nice;
+
+	if (pid < 0 || !uattr || flags)
+		return -EINVAL;
+	if (copy_from_user(&size, uattr, sizeof(size)))
+		return -EFAULT;
+	if (size == 0)
+		size = SCHED_ATTR_SIZE_VER0;
+	if (size < SCHED_ATTR_SIZE_VER0 || size > 4096)
+		goto too_big;
+	/* a newer struct: its extra bytes must be zero (like copy_struct_from_user) */
+	for (uint32_t off = sizeof(a); off < size; off++) {
+		uint8_t c;
+
+		if (copy_from_user(&c, (uint8_t __user *)uattr + off, 1))
+			return -EFAULT;
+		if (c)
+			goto too_big;
+	}
+	if (copy_from_user(&a, uattr, size < sizeof(a) ? size : sizeof(a)))
+		return -EFAULT;
+	t = sched_target(pid);
+	if (!t)
+		return -ESRCH;
+	if (a.sched_flags & ~(uint64_t)SCHED_FLAGS_TAKEN)
+		return -EINVAL; /* utilization clamping, deadline flags */
+	policy = (a.sched_flags & SCHED_FLAG_KEEP_POLICY) ? t->policy
+							   : (int)a.sched_policy;
+	if (policy == SCHED_FIFO || policy == SCHED_RR ||
+	    policy == SCHED_DEADLINE)
+		return -EPERM; /* no real-time uthreads */
+	if (!normal_policy(policy) || a.sched_priority != 0)
+		return -EINVAL;
+	nice = a.sched_nice < -20 ? -20 : a.sched_nice > 19 ? 19 : a.sched_nice;
+	if (!(a.sched_flags & SCHED_FLAG_KEEP_PARAMS)) {
+		if (nice < t->nice && !may_lower_nice(t, nice))
+			return -EPERM;
+		t->nice = nice;
+	}
+	t->policy = policy;
+	return 0;
+
+too_big:
+	size = sizeof(a);
+	if (copy_to_user(uattr, &size, sizeof(size)))
+		return -EFAULT;
+	return -E2BIG;
 }
 
 SYSCALL_DEFINE1(sched_get_priority_max, int, policy)
 {
 	if (policy == SCHED_FIFO || policy == SCHED_RR)
 		return 99;
-	return policy == SCHED_OTHER || policy == SCHED_BATCH ||
-			       policy == SCHED_IDLE
-		       ? 0
-		       : -EINVAL;
+	if (policy == SCHED_DEADLINE)
+		return 0;
+	return normal_policy(policy) ? 0 : -EINVAL;
 }
 
 SYSCALL_DEFINE1(sched_get_priority_min, int, policy)
 {
 	if (policy == SCHED_FIFO || policy == SCHED_RR)
 		return 1;
-	return policy == SCHED_OTHER || policy == SCHED_BATCH ||
-			       policy == SCHED_IDLE
-		       ? 0
-		       : -EINVAL;
+	if (policy == SCHED_DEADLINE)
+		return 0;
+	return normal_policy(policy) ? 0 : -EINVAL;
 }
 
 SYSCALL_DEFINE2(sched_rr_get_interval, int, pid, struct timespec __user *, ts)
 {
 	struct timespec t = { 0, 100000000 };
 
-	if (pid && !thread_find(pid))
+	if (pid < 0)
+		return -EINVAL;
+	if (!sched_target(pid))
 		return -ESRCH;
 	return copy_to_user(ts, &t, sizeof(t));
 }
 
-SYSCALL_DEFINE2(getpriority, int, which, int, who)
+/*
+ * Nice values are per thread, as in Linux: PRIO_PROCESS names a thread
+ * (0: the caller), PRIO_PGRP the threads of a process group, PRIO_USER
+ * those of processes whose real uid is @who.
+ */
+struct prio_walk {
+	int which, who;
+	int set; /* the nice value to set, or INT_MIN to read */
+	int found, best, err;
+};
+
+static bool prio_matches(struct thread *t, const struct prio_walk *w)
 {
+	switch (w->which) {
+	case PRIO_PROCESS:
+		return t->tid == w->who;
+	case PRIO_PGRP:
+		return t->proc->pgid == w->who;
+	default:
+		return t->proc->cred.uid == (uint32_t)w->who;
+	}
+}
+
+static bool may_lower_nice(struct thread *t, int nice)
+{
+	struct proc *self = current_proc();
+	uint64_t lim = self->rlim[RLIMIT_NICE].rlim_cur;
+
+	(void)t;
+	/* CAP_SYS_NICE, or RLIMIT_NICE allows 20 - nice */
+	return (self->cred.cap_effective & (1ull << 23)) ||
+	       (lim != RLIM_INFINITY && (uint64_t)(20 - nice) <= lim) ||
+	       lim == RLIM_INFINITY;
+}
+
+static void prio_visit(struct thread *t, void *arg)
+{
+	struct prio_walk *w = arg;
+
+	if (!prio_matches(t, w))
+		return;
+	w->found++;
+	if (w->set == INT_MIN) {
+		if (20 - t->nice > w->best)
+			w->best = 20 - t->nice;
+		return;
+	}
+	if (w->set < t->nice && !may_lower_nice(t, w->set)) {
+		w->err = -EACCES;
+		return;
+	}
+	t->nice = w->set;
+}
+
+static long prio_walk(int which, int who, int set)
+{
+	struct proc *self = current_proc();
+	struct prio_walk w = { which, who, set, 0, 0, 0 };
+
 	if (which < PRIO_PROCESS || which > PRIO_USER)
 		return -EINVAL;
-	(void)who;
-	/* the syscall returns 20 - nice so that it is never negative */
-	return 20 - current_proc()->nice;
+	if (!who)
+		w.who = which == PRIO_PROCESS ? current_thread()->tid
+			: which == PRIO_PGRP  ? self->pgid
+					      : (int)self->cred.uid;
+	proc_for_each_thread(prio_visit, &w);
+	if (!w.found)
+		return -ESRCH;
+	if (set == INT_MIN)
+		return w.best; /* 20 - nice, so that it is never negative */
+	return w.err;
+}
+
+SYSCALL_DEFINE2(getpriority, int, which, int, who)
+{
+	return prio_walk(which, who, INT_MIN);
 }
 
 SYSCALL_DEFINE3(setpriority, int, which, int, who, int, prio)
 {
-	if (which < PRIO_PROCESS || which > PRIO_USER)
-		return -EINVAL;
-	(void)who;
 	if (prio < -20)
 		prio = -20;
 	if (prio > 19)
 		prio = 19;
-	current_proc()->nice = prio;
-	return 0;
+	return prio_walk(which, who, prio);
 }
 
 SYSCALL_DEFINE2(ioprio_get, int, which, int, who)
