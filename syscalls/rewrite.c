@@ -566,6 +566,21 @@ static int rewrite_pad(uint64_t sc, uint64_t pad, unsigned idx, bool mt)
 	return install(sc, jmp8, 2, 0x0f, stub_addr, mt);
 }
 
+/*
+ * Sites that stay as they are (no form fits, not a private file mapping,
+ * or rewritten already and trapping from before): a direct-mapped cache,
+ * so a trapping hot loop does not search or take the lock every time. A
+ * stale entry after the code is replaced only costs traps.
+ */
+#define NO_REWRITE_SLOTS 1024
+static uint64_t no_rewrite[NO_REWRITE_SLOTS];
+
+static unsigned site_hash(uint64_t sc)
+{
+	return (unsigned)((sc * 0x9e3779b97f4a7c15ull) >> 54) &
+	       (NO_REWRITE_SLOTS - 1);
+}
+
 int rewrite_site(uint64_t rip, unsigned long nr)
 {
 	struct thread *t = current_thread();
@@ -587,6 +602,9 @@ int rewrite_site(uint64_t rip, unsigned long nr)
 	 */
 	mt = __atomic_load_n(&t->proc->nr_threads, __ATOMIC_ACQUIRE) != 1;
 	if (mt && !can_sync)
+		return 0;
+	/* a site we could not rewrite traps again: do not search again */
+	if (__atomic_load_n(&no_rewrite[site_hash(sc)], __ATOMIC_RELAXED) == sc)
 		return 0;
 	spin_lock(&lock);
 	/* read under the lock: another thread may just have patched it */
@@ -660,6 +678,8 @@ int rewrite_site(uint64_t rip, unsigned long nr)
 	/* bytes 5 and 6 (the address's top half, 0x050f) stay 0f 05 */
 	r = install(at, site, 5, 0xb8, stub_addr, mt);
 out:
+	if (!r)
+		__atomic_store_n(&no_rewrite[site_hash(sc)], sc, __ATOMIC_RELAXED);
 	spin_unlock(&lock);
 	return r;
 }
