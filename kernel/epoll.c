@@ -23,11 +23,19 @@
  * triggered ones leave it until the next wakeup, one-shot ones are
  * disarmed until EPOLL_CTL_MOD.
  *
- * Lock order: a file's waitq lock, then epoll.lock (the wakeup path). So
- * no file is polled and no waitq entry added or removed with epoll.lock
- * held.
+ * As in Linux, an item does not keep its file open: when the file's last
+ * reference goes (every fd closed), eventpoll_release takes its items out
+ * of every epoll. Until then an item lives on, even if the fd it was
+ * added with is closed (a dup keeps the file).
+ *
+ * Locks: ep_mtx (global) serializes the structural changes - ctl, the
+ * release of an epoll or of a watched file, loop checks; then a file's
+ * waitq lock, then epoll.lock (the wakeup path). A file is never released
+ * (file_put) with ep_mtx held. An item's file is alive while the item is
+ * not dead: it is marked dead, under epoll.lock, before the file goes.
  */
-#define EP_MAX_NEST 5
+#define EP_MAX_NESTS 4 /* epoll-to-epoll links on a path, as Linux */
+#define EP_CHUNK 1024 /* events gathered per copy to the guest */
 
 struct epoll;
 
@@ -39,13 +47,14 @@ struct epitem_wait {
 struct epitem {
 	struct list_node node; /* epoll.items */
 	struct list_node rnode; /* epoll.ready, or self-linked */
+	struct list_node fnode; /* file.ep_items (under ep_mtx) */
 	struct epoll *ep;
-	struct file *file; /* a reference */
+	struct file *file; /* not a reference: see above */
 	int fd;
 	uint32_t events; /* EPOLL* asked for, with EPOLLET etc. */
 	uint64_t data;
 	bool armed; /* false after a one-shot fired */
-	bool dead; /* removed by EPOLL_CTL_DEL or close of the epoll */
+	bool dead; /* out of its epoll (DEL, or a release) */
 	int refs; /* atomic: the epoll's, and epoll_wait's while it looks */
 	int nwaits;
 	struct epitem_wait waits[2];
@@ -57,16 +66,31 @@ struct epoll {
 	struct list_node ready;
 	struct waitq wq; /* epoll_wait callers */
 	struct waitq poll_wq; /* polls of the epoll file itself */
+	struct file *file; /* its own file (not a reference) */
 };
+
+static struct spinlock ep_mtx = SPINLOCK_INIT;
 
 static const struct file_ops epoll_ops;
 
 static void item_put(struct epitem *it)
 {
-	if (__atomic_sub_fetch(&it->refs, 1, __ATOMIC_ACQ_REL) == 0) {
-		file_put(it->file);
+	if (__atomic_sub_fetch(&it->refs, 1, __ATOMIC_ACQ_REL) == 0)
 		kfree(it);
+}
+
+/* a reference to @f unless its last one is gone already */
+static struct file *file_tryget(struct file *f)
+{
+	int r = __atomic_load_n(&f->refs, __ATOMIC_RELAXED);
+
+	while (r > 0) {
+		if (__atomic_compare_exchange_n(&f->refs, &r, r + 1, false,
+						__ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			return f;
 	}
+	return NULL;
 }
 
 /* put @it on the ready list if @events interest it; true if queued */
@@ -119,13 +143,13 @@ static void item_queue(struct poll_table *pt, struct waitq *wq, struct file *f)
 	waitq_add(wq, &w->we);
 }
 
-/* what @it's file is ready for now, of what it asks; re-arms host fds */
-static unsigned item_ready(struct epitem *it)
+/* what @f is ready for now, of what @it asks; re-arms host fds */
+static unsigned item_ready(struct epitem *it, struct file *f)
 {
 	struct poll_table pt = { .queue = NULL,
 				 .key = it->events | POLL_ALWAYS };
 
-	return file_poll(it->file, &pt) & (it->events | POLL_ALWAYS);
+	return file_poll(f, &pt) & (it->events | POLL_ALWAYS);
 }
 
 static struct epitem *find_item(struct epoll *ep, int fd, struct file *f)
@@ -141,152 +165,215 @@ static struct epitem *find_item(struct epoll *ep, int fd, struct file *f)
 	return NULL;
 }
 
-static void item_unlink(struct epitem *it)
+/*
+ * Take @it out of its epoll and its file's list and drop the epoll's
+ * reference. ep_mtx held; the file is alive.
+ */
+static void item_remove(struct epitem *it)
 {
+	struct epoll *ep = it->ep;
+
+	spin_lock(&ep->lock);
+	list_del(&it->node);
+	if (!list_empty(&it->rnode))
+		list_del(&it->rnode);
+	it->dead = true;
+	spin_unlock(&ep->lock);
+	list_del(&it->fnode);
 	for (int i = 0; i < it->nwaits; i++)
 		waitq_remove(it->waits[i].wq, &it->waits[i].we);
 	it->nwaits = 0;
+	item_put(it);
 }
 
-/* would watching @target from @ep make a loop, or nest too deep? */
-static bool makes_loop(struct epoll *ep, struct file *target, int depth)
+void eventpoll_release(struct file *f)
 {
-	struct epoll *inner = target->priv;
-	struct list_node *n;
-	bool r = false;
-
-	if (depth > EP_MAX_NEST || inner == ep)
-		return true;
-	spin_lock(&inner->lock);
-	list_for_each(&inner->items, n) {
-		struct epitem *it = list_entry(n, struct epitem, node);
-
-		if (file_is_ep(it->file)) {
-			struct file *f = file_get(it->file);
-
-			spin_unlock(&inner->lock);
-			r = makes_loop(ep, f, depth + 1);
-			file_put(f);
-			spin_lock(&inner->lock);
-			if (r)
-				break;
-		}
-	}
-	spin_unlock(&inner->lock);
-	return r;
+	spin_lock(&ep_mtx);
+	while (f->ep_items.next && !list_empty(&f->ep_items))
+		item_remove(list_entry(f->ep_items.next, struct epitem, fnode));
+	spin_unlock(&ep_mtx);
 }
 
-#define EP_VALID                                                      \
-	(EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLERR | EPOLLHUP | EPOLLRDHUP | \
-	 EPOLLRDNORM | EPOLLRDBAND | EPOLLWRNORM | EPOLLWRBAND |          \
-	 EPOLLMSG | EPOLLET | EPOLLONESHOT | EPOLLWAKEUP | EPOLLEXCLUSIVE)
+/* the longest chain of epolls inside @ep (links); ep_mtx held */
+static int depth_down(struct epoll *ep, struct epoll *avoid, int limit)
+{
+	struct list_node *n;
+	int best = 0;
+
+	list_for_each(&ep->items, n) {
+		struct epitem *it = list_entry(n, struct epitem, node);
+		struct epoll *inner;
+		int d;
+
+		if (!file_is_ep(it->file))
+			continue;
+		inner = it->file->priv;
+		if (inner == avoid || limit <= 0)
+			return EP_MAX_NESTS + 1; /* a loop, or too deep */
+		d = 1 + depth_down(inner, avoid, limit - 1);
+		if (d > best)
+			best = d;
+	}
+	return best;
+}
+
+/* the longest chain of epolls watching @ep (links); ep_mtx held */
+static int depth_up(struct epoll *ep, int limit)
+{
+	struct list_node *n;
+	int best = 0;
+
+	if (!ep->file->ep_items.next)
+		return 0;
+	list_for_each(&ep->file->ep_items, n) {
+		struct epitem *it = list_entry(n, struct epitem, fnode);
+		int d;
+
+		if (limit <= 0)
+			return EP_MAX_NESTS + 1;
+		d = 1 + depth_up(it->ep, limit - 1);
+		if (d > best)
+			best = d;
+	}
+	return best;
+}
+
+/*
+ * Would watching epoll @target from @ep make a loop, or a path of more
+ * than EP_MAX_NESTS epoll links? (Bounded: the existing graph obeys the
+ * limit, so the walks are short.) ep_mtx held.
+ */
+static bool makes_loop(struct epoll *ep, struct epoll *target)
+{
+	if (target == ep)
+		return true;
+	return depth_up(ep, EP_MAX_NESTS) + 1 +
+		       depth_down(target, ep, EP_MAX_NESTS) >
+	       EP_MAX_NESTS;
+}
+
+/* what EPOLLEXCLUSIVE may come with (epoll_ctl(2)) */
+#define EXCLUSIVE_OK                                                        \
+	(EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET |  \
+	 EPOLLEXCLUSIVE)
+
+static long ctl_add(struct epoll *ep, int fd, struct file *target,
+		    const struct epoll_event *ev)
+{
+	struct epitem *it;
+	unsigned ready;
+
+	if (file_is_ep(target) && makes_loop(ep, target->priv))
+		return -ELOOP;
+	it = kzalloc(sizeof(*it));
+	if (!it)
+		return -ENOMEM;
+	it->ep = ep;
+	it->file = target;
+	it->fd = fd;
+	it->events = ev->events | EPOLLERR | EPOLLHUP;
+	it->data = ev->data.u64;
+	it->armed = true;
+	it->refs = 1;
+	list_init(&it->rnode);
+	spin_lock(&ep->lock);
+	if (find_item(ep, fd, target)) {
+		spin_unlock(&ep->lock);
+		kfree(it);
+		return -EEXIST;
+	}
+	list_add_tail(&ep->items, &it->node);
+	spin_unlock(&ep->lock);
+	if (!target->ep_items.next)
+		list_init(&target->ep_items);
+	list_add_tail(&target->ep_items, &it->fnode);
+	{
+		struct item_pt ipt = {
+			.pt = { .queue = item_queue,
+				.key = it->events | POLL_ALWAYS },
+			.it = it,
+		};
+
+		ready = file_poll(target, &ipt.pt) & (it->events | POLL_ALWAYS);
+	}
+	if (ready)
+		mark_ready(it, ready);
+	return 0;
+}
 
 long ep_ctl(struct file *epf, int op, int fd, struct file *target,
-	       const void *uevent)
+	    const void *uevent)
 {
 	struct epoll *ep = epf->priv;
 	struct epoll_event ev = { 0 };
 	struct epitem *it;
 	unsigned ready;
+	long r = 0;
 
 	if (op != EPOLL_CTL_DEL && copy_from_user(&ev, uevent, sizeof(ev)))
 		return -EFAULT;
 	if (target == epf)
 		return -EINVAL;
-	if (op != EPOLL_CTL_DEL && (ev.events & ~(uint32_t)EP_VALID))
-		return -EINVAL;
 	/* like Linux: regular files and files without readiness: EPERM */
 	if (!target->ops->poll ||
 	    (target->host_fd >= 0 && !hostfs_is_stream(target)))
 		return -EPERM;
+	/* unknown event bits are ignored, as Linux does */
+	if (op != EPOLL_CTL_DEL && (ev.events & EPOLLEXCLUSIVE) &&
+	    (op == EPOLL_CTL_MOD || file_is_ep(target) ||
+	     (ev.events & ~(uint32_t)EXCLUSIVE_OK)))
+		return -EINVAL;
 
+	spin_lock(&ep_mtx);
 	switch (op) {
 	case EPOLL_CTL_ADD:
-		if (file_is_ep(target) && makes_loop(ep, target, 1))
-			return -ELOOP;
-		it = kzalloc(sizeof(*it));
-		if (!it)
-			return -ENOMEM;
-		it->ep = ep;
-		it->file = file_get(target);
-		it->fd = fd;
-		it->events = ev.events | EPOLLERR | EPOLLHUP;
-		it->data = ev.data.u64;
-		it->armed = true;
-		it->refs = 1;
-		list_init(&it->rnode);
-		spin_lock(&ep->lock);
-		if (find_item(ep, fd, target)) {
-			spin_unlock(&ep->lock);
-			file_put(it->file);
-			kfree(it);
-			return -EEXIST;
-		}
-		list_add_tail(&ep->items, &it->node);
-		spin_unlock(&ep->lock);
-		{
-			struct item_pt ipt = {
-				.pt = { .queue = item_queue,
-					.key = it->events | POLL_ALWAYS },
-				.it = it,
-			};
-
-			ready = file_poll(target, &ipt.pt) &
-				(it->events | POLL_ALWAYS);
-		}
-		if (ready)
-			mark_ready(it, ready);
-		return 0;
+		r = ctl_add(ep, fd, target, &ev);
+		break;
 	case EPOLL_CTL_MOD:
-		if (ev.events & EPOLLEXCLUSIVE)
-			return -EINVAL;
 		spin_lock(&ep->lock);
 		it = find_item(ep, fd, target);
-		if (!it) {
+		if (!it || (it->events & EPOLLEXCLUSIVE)) {
 			spin_unlock(&ep->lock);
-			return -ENOENT;
-		}
-		if (it->events & EPOLLEXCLUSIVE) {
-			spin_unlock(&ep->lock);
-			return -EINVAL;
+			r = it ? -EINVAL : -ENOENT;
+			break;
 		}
 		it->events = ev.events | EPOLLERR | EPOLLHUP;
 		it->data = ev.data.u64;
 		it->armed = true;
-		__atomic_add_fetch(&it->refs, 1, __ATOMIC_ACQ_REL);
 		spin_unlock(&ep->lock);
-		ready = item_ready(it);
+		ready = item_ready(it, target);
 		if (ready)
 			mark_ready(it, ready);
-		item_put(it);
-		return 0;
+		break;
 	case EPOLL_CTL_DEL:
 		spin_lock(&ep->lock);
 		it = find_item(ep, fd, target);
-		if (!it) {
-			spin_unlock(&ep->lock);
-			return -ENOENT;
-		}
-		list_del(&it->node);
-		if (!list_empty(&it->rnode))
-			list_del(&it->rnode);
-		it->dead = true;
 		spin_unlock(&ep->lock);
-		item_unlink(it);
-		item_put(it);
-		return 0;
+		if (it)
+			item_remove(it);
+		else
+			r = -ENOENT;
+		break;
 	default:
-		return -EINVAL;
+		r = -EINVAL;
+		break;
 	}
+	spin_unlock(&ep_mtx);
+	return r;
 }
 
-/* collect up to @max ready events into @out; how many */
+/*
+ * collect up to @max ready events into @out; how many. Items it had no
+ * room for go back to the front of the ready list, level-triggered ones
+ * it reported to the back: every ready item gets its turn (Linux).
+ */
 static int collect(struct epoll *ep, struct epoll_event *out, int max)
 {
-	struct list_node batch;
+	struct list_node batch, rest;
 	int count = 0;
 
 	list_init(&batch);
+	list_init(&rest);
 	spin_lock(&ep->lock);
 	while (!list_empty(&ep->ready)) {
 		struct list_node *n = ep->ready.next;
@@ -300,11 +387,19 @@ static int collect(struct epoll *ep, struct epoll_event *out, int max)
 
 	for (;;) {
 		struct epitem *it;
+		struct file *f = NULL;
 		unsigned ev = 0;
 		bool take;
 
 		spin_lock(&ep->lock);
 		if (list_empty(&batch)) {
+			/* the ones without room, ahead of the level ones */
+			while (!list_empty(&rest)) {
+				struct list_node *n = rest.prev;
+
+				list_del(n);
+				list_add_head(&ep->ready, n);
+			}
 			spin_unlock(&ep->lock);
 			break;
 		}
@@ -313,10 +408,14 @@ static int collect(struct epoll *ep, struct epoll_event *out, int max)
 		list_del(&it->rnode);
 		take = count < max && !it->dead && it->armed;
 		if (!take && !it->dead && count == max)
-			list_add_tail(&ep->ready, &it->rnode); /* next call */
-		spin_unlock(&ep->lock);
+			list_add_tail(&rest, &it->rnode); /* the next call's */
 		if (take)
-			ev = item_ready(it);
+			f = file_tryget(it->file);
+		spin_unlock(&ep->lock);
+		if (f) {
+			ev = item_ready(it, f);
+			file_put(f);
+		}
 		if (ev) {
 			out[count].events = ev;
 			out[count].data.u64 = it->data;
@@ -334,22 +433,26 @@ static int collect(struct epoll *ep, struct epoll_event *out, int max)
 	return count;
 }
 
+/* like Linux: at most INT_MAX / sizeof(struct epoll_event) */
+#define EP_MAX_EVENTS (int)(0x7fffffff / sizeof(struct epoll_event))
+
 long ep_wait(struct file *epf, void *uevents, int maxevents,
-		uint64_t deadline, bool has_timeout)
+	     uint64_t deadline, bool has_timeout)
 {
 	struct epoll *ep = epf->priv;
 	struct epoll_event *kev;
-	long r;
+	int chunk = maxevents < EP_CHUNK ? maxevents : EP_CHUNK;
+	long r, total = 0;
 
-	if (maxevents <= 0 || maxevents > 65536)
+	if (maxevents <= 0 || maxevents > EP_MAX_EVENTS)
 		return -EINVAL;
 	if (!user_range_ok(uevents, sizeof(*kev) * (size_t)maxevents))
 		return -EFAULT;
-	kev = kmalloc(sizeof(*kev) * (size_t)maxevents);
+	kev = kmalloc(sizeof(*kev) * (size_t)chunk);
 	if (!kev)
 		return -ENOMEM;
 	for (;;) {
-		r = collect(ep, kev, maxevents);
+		r = collect(ep, kev, chunk);
 		if (r || (has_timeout && !deadline))
 			break;
 		spin_lock(&ep->lock);
@@ -362,23 +465,39 @@ long ep_wait(struct file *epf, void *uevents, int maxevents,
 				      signal_pending_now);
 		spin_unlock(&ep->lock);
 		if (r == -ETIMEDOUT) {
-			r = collect(ep, kev, maxevents);
+			r = collect(ep, kev, chunk);
 			break;
 		}
 		if (r < 0)
 			break;
 	}
-	if (r > 0 && copy_to_user(uevents, kev, sizeof(*kev) * (size_t)r))
-		r = -EFAULT;
+	/* a full chunk: more may be ready, up to @maxevents */
+	while (r > 0) {
+		struct epoll_event *dst =
+			(struct epoll_event *)uevents + total;
+
+		if (copy_to_user(dst, kev, sizeof(*kev) * (size_t)r)) {
+			r = -EFAULT;
+			break;
+		}
+		total += r;
+		if (r < chunk || total == maxevents)
+			break;
+		r = collect(ep, kev,
+			    maxevents - total < chunk ? (int)(maxevents - total)
+						      : chunk);
+	}
 	kfree(kev);
-	return r;
+	return total ? total : r;
 }
 
 static unsigned ep_poll(struct file *f, struct poll_table *pt)
 {
 	struct epoll *ep = f->priv;
-	struct list_node *n;
+	struct epitem *it;
+	struct file *target;
 	unsigned m = 0;
+	uint32_t want;
 
 	poll_wait(pt, &ep->poll_wq, f);
 	/* readable if some item really is ready (asked without a lock) */
@@ -387,17 +506,15 @@ static unsigned ep_poll(struct file *f, struct poll_table *pt)
 		spin_unlock(&ep->lock);
 		return 0;
 	}
-	n = ep->ready.next;
-	{
-		struct epitem *it = list_entry(n, struct epitem, rnode);
-		struct file *target = file_get(it->file);
-		uint32_t want = it->events;
-
-		spin_unlock(&ep->lock);
-		if (file_poll(target, NULL) & (want | POLL_ALWAYS))
-			m = POLLIN | POLLRDNORM;
-		file_put(target);
-	}
+	it = list_entry(ep->ready.next, struct epitem, rnode);
+	target = it->dead ? NULL : file_tryget(it->file);
+	want = it->events;
+	spin_unlock(&ep->lock);
+	if (!target)
+		return POLLIN | POLLRDNORM; /* let the wait sort it out */
+	if (file_poll(target, NULL) & (want | POLL_ALWAYS))
+		m = POLLIN | POLLRDNORM;
+	file_put(target);
 	return m;
 }
 
@@ -421,23 +538,11 @@ static void ep_release(struct file *f)
 {
 	struct epoll *ep = f->priv;
 
-	for (;;) {
-		struct epitem *it = NULL;
-
-		spin_lock(&ep->lock);
-		if (!list_empty(&ep->items)) {
-			it = list_entry(ep->items.next, struct epitem, node);
-			list_del(&it->node);
-			if (!list_empty(&it->rnode))
-				list_del(&it->rnode);
-			it->dead = true;
-		}
-		spin_unlock(&ep->lock);
-		if (!it)
-			break;
-		item_unlink(it);
-		item_put(it);
-	}
+	/* its own items (what watches it went in eventpoll_release) */
+	spin_lock(&ep_mtx);
+	while (!list_empty(&ep->items))
+		item_remove(list_entry(ep->items.next, struct epitem, node));
+	spin_unlock(&ep_mtx);
 	kfree(ep);
 }
 
@@ -473,5 +578,6 @@ int ep_create(int flags, struct file **out)
 		return -ENOMEM;
 	}
 	(*out)->priv = ep;
+	ep->file = *out;
 	return 0;
 }

@@ -6,6 +6,7 @@
 
 #include "base/kmalloc.h"
 #include "base/host.h"
+#include "kernel/objects.h"
 #include "kernel/vfs.h"
 #include "sched/sched.h"
 #include "mm/usercopy.h"
@@ -43,6 +44,9 @@ void file_put(struct file *f)
 {
 	if (!f || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
 		return;
+	/* out of every epoll first: they poll it, and wait on its queues */
+	if (f->ep_items.next)
+		eventpoll_release(f);
 	/* release ops, like every file op, must not touch vector registers */
 	if (f->ops->release)
 		f->ops->release(f);

@@ -29,8 +29,14 @@ struct futex_waiter {
 	int *woken; /* shared by the entries of one futex_waitv */
 	int index; /* which entry of a futex_waitv */
 	int tid; /* a PI waiter's tid, to hand the lock to */
+	int owner; /* a PI waiter's lock owner (futex_exit_pi) */
 	bool pi;
 };
+
+#define WOKEN_HANDOFF 1 /* a PI waiter's *woken: UNLOCK_PI gave it the lock */
+#define WOKEN_RETRY (-1) /* ... its owner died: try to take it again */
+
+static int pi_waiters; /* atomic: PI waiters queued anywhere */
 
 static struct futex_bucket {
 	struct spinlock lock;
@@ -80,17 +86,37 @@ static void unlock2(struct futex_bucket *a, struct futex_bucket *b)
 		spin_unlock(&b->lock);
 }
 
-/* wake one waiter, removed from its bucket (lock held) */
-static void wake_waiter(struct futex_waiter *w)
+/*
+ * Take one waiter off its bucket (lock held) and put its uthread on @wl,
+ * woken by the caller once the locks are dropped. Setting *woken is the
+ * hand-off: after it the waiter may return at once (its entry lives on
+ * its stack), so the entry is not touched again; @wl holds a reference to
+ * the uthread instead.
+ */
+static void wake_waiter(struct futex_waiter *w, struct wake_list *wl)
 {
+	struct uthread *u = w->u;
+	/* a PI waiter woken other than by UNLOCK_PI: to look again */
+	int how = w->pi ? WOKEN_RETRY : w->index + 1;
+
 	list_del(&w->node);
-	if (__atomic_exchange_n(w->woken, w->index + 1, __ATOMIC_ACQ_REL) == 0)
-		sched_wake(w->u);
+	if (__atomic_exchange_n(w->woken, how, __ATOMIC_ACQ_REL) == 0)
+		wake_list_add(wl, u);
+}
+
+/* UNLOCK_PI's wake: the lock is the waiter's now */
+static void hand_off(struct futex_waiter *w, struct wake_list *wl)
+{
+	struct uthread *u = w->u;
+
+	list_del(&w->node);
+	if (__atomic_exchange_n(w->woken, WOKEN_HANDOFF, __ATOMIC_ACQ_REL) == 0)
+		wake_list_add(wl, u);
 }
 
 /* wake up to @n waiters of @uaddr matching @bitset (lock held) */
 static int wake_locked(struct futex_bucket *b, uint32_t *uaddr, int n,
-		       uint32_t bitset)
+		       uint32_t bitset, bool pi_too, struct wake_list *wl)
 {
 	struct list_node *it, *tmp;
 	int woken = 0;
@@ -100,26 +126,34 @@ static int wake_locked(struct futex_bucket *b, uint32_t *uaddr, int n,
 		struct futex_waiter *w =
 			list_entry(it, struct futex_waiter, node);
 
-		if (woken >= n)
-			break;
-		if (w->uaddr != uaddr || !(w->bitset & bitset) || w->pi)
+		if (w->uaddr != uaddr || !(w->bitset & bitset) ||
+		    (w->pi && !pi_too))
 			continue;
-		wake_waiter(w);
-		woken++;
+		wake_waiter(w, wl);
+		/* counted after the wake: @n <= 0 wakes one, as on Linux */
+		if (++woken >= n)
+			break;
 	}
 	return woken;
 }
 
-int futex_wake(uint32_t *uaddr, int n)
+static int wake_bitset(uint32_t *uaddr, int n, uint32_t bitset, bool pi_too)
 {
 	struct futex_bucket *b = bucket_of(uaddr);
+	struct wake_list wl = WAKE_LIST_INIT(wl);
 	int r;
 
 	spin_lock(&b->lock);
 	bucket_init(b);
-	r = wake_locked(b, uaddr, n, FUTEX_BITSET_MATCH_ANY);
+	r = wake_locked(b, uaddr, n, bitset, pi_too, &wl);
 	spin_unlock(&b->lock);
+	wake_list_flush(&wl);
 	return r;
+}
+
+int futex_wake(uint32_t *uaddr, int n)
+{
+	return wake_bitset(uaddr, n, FUTEX_BITSET_MATCH_ANY, false);
 }
 
 /* read a guest timespec into an absolute kclock deadline */
@@ -194,6 +228,9 @@ static long futex_wait(uint32_t *uaddr, uint32_t val, uint64_t deadline,
 	else
 		sched_cancel_block();
 
+	/* woken: off the list already, no lock needed */
+	if (__atomic_load_n(&woken, __ATOMIC_ACQUIRE))
+		return 0;
 	/* the waker may have moved us (requeue): find our bucket again */
 	for (;;) {
 		struct futex_bucket *wb = bucket_of(w.uaddr);
@@ -217,6 +254,7 @@ static long futex_requeue(uint32_t *uaddr, uint32_t *uaddr2, int nr_wake,
 			  int nr_requeue, bool cmp, uint32_t val3)
 {
 	struct futex_bucket *b1 = bucket_of(uaddr), *b2 = bucket_of(uaddr2);
+	struct wake_list wl = WAKE_LIST_INIT(wl);
 	struct list_node *it, *tmp;
 	int woken = 0, moved = 0;
 	uint32_t cur;
@@ -244,18 +282,25 @@ static long futex_requeue(uint32_t *uaddr, uint32_t *uaddr2, int nr_wake,
 		if (w->uaddr != uaddr || w->pi)
 			continue;
 		if (woken < nr_wake) {
-			wake_waiter(w);
+			wake_waiter(w, &wl);
 			woken++;
 		} else if (moved < nr_requeue) {
-			list_del(&w->node);
+			/*
+			 * Onto the same bucket it stays where it is (at the
+			 * tail it would be met again by this walk).
+			 */
 			w->uaddr = uaddr2;
-			list_add_tail(&b2->waiters, &w->node);
+			if (b2 != b1) {
+				list_del(&w->node);
+				list_add_tail(&b2->waiters, &w->node);
+			}
 			moved++;
 		} else {
 			break;
 		}
 	}
 	unlock2(b1, b2);
+	wake_list_flush(&wl);
 	return woken + moved;
 }
 
@@ -263,12 +308,14 @@ static long futex_requeue(uint32_t *uaddr, uint32_t *uaddr2, int nr_wake,
 static long wake_op_apply(uint32_t *uaddr2, uint32_t encoded)
 {
 	unsigned op = (encoded >> 28) & 7;
-	uint32_t oparg = (encoded >> 12) & 0xfff;
+	/* 12 bits, signed, as Linux's sign_extend32 */
+	int32_t arg = (int32_t)(encoded << 8) >> 20;
+	uint32_t oparg = (uint32_t)arg;
 	long old;
 	uint32_t nv;
 
-	if (encoded & (8u << 28))
-		oparg = 1u << (oparg & 31);
+	if (encoded & (8u << 28)) /* FUTEX_OP_OPARG_SHIFT; Linux masks */
+		oparg = 1u << (arg & 31);
 	if (copy_from_user(&nv, uaddr2, 4))
 		return -EFAULT;
 	for (;;) {
@@ -329,23 +376,27 @@ static long futex_wake_op(uint32_t *uaddr, uint32_t *uaddr2, int nr1,
 			  int nr2, uint32_t encoded)
 {
 	struct futex_bucket *b1 = bucket_of(uaddr), *b2 = bucket_of(uaddr2);
+	struct wake_list wl = WAKE_LIST_INIT(wl);
 	long old;
 	int woken;
 
-	if (((encoded >> 24) & 15) > FUTEX_OP_CMP_GE)
-		return -ENOSYS;
 	lock2(b1, b2);
 	bucket_init(b1);
 	bucket_init(b2);
 	old = wake_op_apply(uaddr2, encoded);
+	/* an unknown comparison: the operation is done, nobody woken (Linux) */
+	if (old >= 0 && ((encoded >> 24) & 15) > FUTEX_OP_CMP_GE)
+		old = -ENOSYS;
 	if (old < 0) {
 		unlock2(b1, b2);
 		return old;
 	}
-	woken = wake_locked(b1, uaddr, nr1, FUTEX_BITSET_MATCH_ANY);
+	woken = wake_locked(b1, uaddr, nr1, FUTEX_BITSET_MATCH_ANY, false, &wl);
 	if (wake_op_cmp((uint32_t)old, encoded))
-		woken += wake_locked(b2, uaddr2, nr2, FUTEX_BITSET_MATCH_ANY);
+		woken += wake_locked(b2, uaddr2, nr2, FUTEX_BITSET_MATCH_ANY,
+				     false, &wl);
 	unlock2(b1, b2);
+	wake_list_flush(&wl);
 	return woken;
 }
 
@@ -373,7 +424,8 @@ static long futex_lock_pi(uint32_t *uaddr, uint64_t deadline, bool trylock)
 			return -EDEADLK;
 		if (!(v & FUTEX_TID_MASK) || !thread_find((int)(v & FUTEX_TID_MASK))) {
 			/* free, or its owner is gone: take it */
-			uint32_t nv = tid | (v & FUTEX_WAITERS) |
+			uint32_t nv = tid |
+				      (v & (FUTEX_WAITERS | FUTEX_OWNER_DIED)) |
 				      ((v & FUTEX_TID_MASK) ? FUTEX_OWNER_DIED : 0);
 
 			cur = cmpxchg_user32(uaddr, v, nv);
@@ -403,8 +455,10 @@ static long futex_lock_pi(uint32_t *uaddr, uint64_t deadline, bool trylock)
 		w.woken = &woken;
 		w.index = 0;
 		w.tid = (int)tid;
+		w.owner = (int)(v & FUTEX_TID_MASK);
 		w.pi = true;
 		list_add_tail(&b->waiters, &w.node);
+		__atomic_add_fetch(&pi_waiters, 1, __ATOMIC_RELAXED);
 		sched_prepare_block(true);
 		spin_unlock(&b->lock);
 		r = signal_pending_now() ? -EINTR : 0;
@@ -412,16 +466,19 @@ static long futex_lock_pi(uint32_t *uaddr, uint64_t deadline, bool trylock)
 			r = sched_block(deadline);
 		else
 			sched_cancel_block();
-		spin_lock(&b->lock);
-		if (__atomic_load_n(&woken, __ATOMIC_ACQUIRE)) {
-			/* UNLOCK_PI handed the lock to us */
+		if (!__atomic_load_n(&woken, __ATOMIC_ACQUIRE)) {
+			spin_lock(&b->lock);
+			if (!__atomic_load_n(&woken, __ATOMIC_ACQUIRE))
+				list_del(&w.node);
 			spin_unlock(&b->lock);
-			return 0;
 		}
-		list_del(&w.node);
-		spin_unlock(&b->lock);
-		if (r < 0)
+		__atomic_sub_fetch(&pi_waiters, 1, __ATOMIC_RELAXED);
+		if (woken == WOKEN_HANDOFF)
+			return 0; /* UNLOCK_PI wrote our tid: the lock is ours */
+		if (woken == 0 && r < 0)
 			return r;
+		/* its owner died: look again */
+		woken = 0;
 	}
 }
 
@@ -430,6 +487,7 @@ static long futex_unlock_pi(uint32_t *uaddr)
 	struct futex_bucket *b = bucket_of(uaddr);
 	uint32_t tid = (uint32_t)current_thread()->tid;
 	struct futex_waiter *next = NULL;
+	struct wake_list wl = WAKE_LIST_INIT(wl);
 	struct list_node *it;
 	uint32_t v, nv;
 	long cur;
@@ -468,10 +526,57 @@ static long futex_unlock_pi(uint32_t *uaddr)
 			return -EPERM;
 		}
 	}
-	if (next)
-		wake_waiter(next);
+	if (next) {
+		list_for_each(&b->waiters, it) {
+			struct futex_waiter *w =
+				list_entry(it, struct futex_waiter, node);
+
+			if (w->uaddr == uaddr && w->pi)
+				w->owner = next->tid;
+		}
+		hand_off(next, &wl);
+	}
 	spin_unlock(&b->lock);
+	wake_list_flush(&wl);
 	return 0;
+}
+
+/*
+ * A thread that exits holding PI locks: their waiters look again and take
+ * them, marked FUTEX_OWNER_DIED (Linux's exit_pi_state_list). Called
+ * after @tid stopped naming a thread.
+ */
+void futex_exit_pi(int tid)
+{
+	struct wake_list wl = WAKE_LIST_INIT(wl);
+
+	if (!__atomic_load_n(&pi_waiters, __ATOMIC_RELAXED))
+		return;
+	for (int i = 0; i < FUTEX_BUCKETS; i++) {
+		struct futex_bucket *b = &buckets[i];
+		struct list_node *it, *tmp;
+
+		spin_lock(&b->lock);
+		list_for_each_safe(&b->waiters, it, tmp)
+		{
+			struct futex_waiter *w =
+				list_entry(it, struct futex_waiter, node);
+			uint32_t v;
+
+			/*
+			 * Its owner as we know it, or as the word says: the
+			 * owner's own exit code (musl) may have rewritten
+			 * the word already, as a Linux kernel would not see.
+			 */
+			if (w->pi &&
+			    (w->owner == tid ||
+			     (!copy_from_user(&v, w->uaddr, 4) &&
+			      (v & FUTEX_TID_MASK) == (uint32_t)tid)))
+				wake_waiter(w, &wl);
+		}
+		spin_unlock(&b->lock);
+	}
+	wake_list_flush(&wl);
 }
 
 void futex_owner_died(uint32_t *uaddr, int tid)
@@ -493,8 +598,9 @@ void futex_owner_died(uint32_t *uaddr, int tid)
 			break;
 		v = (uint32_t)cur;
 	}
+	/* a PI waiter retries and takes it (FUTEX_OWNER_DIED kept) */
 	if (v & FUTEX_WAITERS)
-		futex_wake(uaddr, 1);
+		wake_bitset(uaddr, 1, FUTEX_BITSET_MATCH_ANY, true);
 }
 
 long futex_op(uint32_t *uaddr, int op, uint32_t val, const void *utimeout,
@@ -521,17 +627,10 @@ long futex_op(uint32_t *uaddr, int op, uint32_t val, const void *utimeout,
 		return r < 0 ? r : futex_wait(uaddr, val, deadline, val3);
 	case FUTEX_WAKE:
 		return futex_wake(uaddr, (int)val);
-	case FUTEX_WAKE_BITSET: {
-		struct futex_bucket *b = bucket_of(uaddr);
-
+	case FUTEX_WAKE_BITSET:
 		if (!val3)
 			return -EINVAL;
-		spin_lock(&b->lock);
-		bucket_init(b);
-		r = wake_locked(b, uaddr, (int)val, val3);
-		spin_unlock(&b->lock);
-		return r;
-	}
+		return wake_bitset(uaddr, (int)val, val3, false);
 	case FUTEX_REQUEUE:
 		return futex_requeue(uaddr, uaddr2, (int)val,
 				     (int)(uintptr_t)utimeout, false, 0);

@@ -19,3 +19,6 @@ int futex_wake(uint32_t *uaddr, int n);
 
 /* robust futex of a dead thread @tid: mark FUTEX_OWNER_DIED, wake one */
 void futex_owner_died(uint32_t *uaddr, int tid);
+
+/* @tid has exited: waiters of PI locks it held take them (owner died) */
+void futex_exit_pi(int tid);

@@ -24,6 +24,8 @@ long tfd_gettime(struct file *f, void *ucur);
 /* epoll.c */
 int ep_create(int flags, struct file **out);
 bool file_is_ep(struct file *f);
+/* @f's last reference is gone: take it out of every epoll watching it */
+void eventpoll_release(struct file *f);
 long ep_ctl(struct file *ep, int op, int fd, struct file *target,
 	       const void *uevent);
 long ep_wait(struct file *ep, void *uevents, int maxevents,

@@ -390,14 +390,21 @@ _Noreturn void thread_exit(int code)
 	spin_lock(&p->lock);
 	list_del(&t->proc_node);
 	last = --p->nr_threads == 0;
-	p->utime_ns += t->ut.cpu_ns - t->ut.sys_ns;
-	p->stime_ns += t->ut.sys_ns;
+	{
+		/* the current run too: it is not switched out yet */
+		uint64_t cpu = sched_cpu_ns(&t->ut);
+		uint64_t sys = t->ut.sys_ns < cpu ? t->ut.sys_ns : cpu;
+
+		p->utime_ns += cpu - sys;
+		p->stime_ns += sys;
+	}
 	if (p->exec_thread && p->nr_threads == 1)
 		waitq_wake(&p->exit_wq, ~0u, 0);
 	spin_unlock(&p->lock);
 	spin_lock(&pid_lock);
 	pids[t->tid].t = NULL;
 	spin_unlock(&pid_lock);
+	futex_exit_pi(t->tid);
 	if (t->tid != p->pid)
 		pid_free(t->tid);
 	if (last) {

@@ -202,7 +202,7 @@ long tfd_settime(struct file *f, int flags, const void *unew, void *uold)
 {
 	struct timerfd *tf = f->priv;
 	struct itimerspec nv, ov;
-	uint64_t deadline = 0;
+	uint64_t deadline = 0, missed = 0, interval;
 
 	if (flags & ~(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET))
 		return -EINVAL;
@@ -224,7 +224,23 @@ long tfd_settime(struct file *f, int flags, const void *unew, void *uold)
 
 			host_clock_gettime(clk, &c);
 			cnow = ts_ns(&c);
-			deadline = now + (v > cnow ? v - cnow : 0);
+			if (v >= cnow) {
+				deadline = now + (v - cnow);
+			} else {
+				/*
+				 * A start in the past: the periods since
+				 * then have expired already (Linux counts
+				 * them at the first expiry).
+				 */
+				uint64_t late = cnow - v, into = 0;
+
+				interval = ts_ns(&nv.it_interval);
+				if (interval) {
+					missed = late / interval;
+					into = late % interval;
+				}
+				deadline = now > into ? now - into : 1;
+			}
 		} else {
 			deadline = now + v;
 		}
@@ -236,7 +252,7 @@ long tfd_settime(struct file *f, int flags, const void *unew, void *uold)
 	current_its(tf, &ov);
 	tf->deadline = deadline;
 	tf->interval = ts_ns(&nv.it_interval);
-	tf->ticks = 0;
+	tf->ticks = missed; /* the rest comes with the (immediate) expiry */
 	if (deadline)
 		timer_arm(&tf->timer, deadline);
 	spin_unlock(&tf->lock);

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include "base/list.h"
 #include "base/spinlock.h"
 
 struct proc;
@@ -73,6 +74,7 @@ struct file {
 	char *path; /* absolute path at open (not for FS_ANON) */
 	void *priv;
 	void *priv2; /* a second slot (hostfs: stream state) */
+	struct list_node ep_items; /* epoll items watching it (epoll.c) */
 };
 
 /* file.c */

@@ -188,6 +188,21 @@ int sched_wake(struct uthread *u)
 	return wake(u, WAKE_EVENT, false);
 }
 
+int wake_list_flush(struct wake_list *wl)
+{
+	int n = 0;
+
+	while (wl->head) {
+		struct uthread *u = wl->head;
+
+		wl->head = u->wake_next;
+		n += sched_wake(u);
+		uthread_put(u);
+	}
+	wl->tail = &wl->head;
+	return n;
+}
+
 int sched_wake_signal(struct uthread *u)
 {
 	return wake(u, WAKE_SIGNAL, true);
@@ -262,8 +277,7 @@ void sched_finish_switch(void)
 	k->prev = NULL;
 	if (__atomic_load_n(&prev->state, __ATOMIC_ACQUIRE) == UT_DEAD) {
 		uthread_destroy(prev);
-		if (prev->release)
-			prev->release(prev);
+		uthread_put(prev); /* freed now, or by the last waker */
 		return;
 	}
 	__atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);

@@ -86,6 +86,13 @@ void syscall_entry_c(struct trapframe *tf, int how)
 		this_uthread()->sys_ns += t1 - t0;
 	}
 	kernel_exit_work(tf);
+	/*
+	 * Saved on the way out (a signal frame gives the handler a clean
+	 * state, a switch saves it): the registers now come from the area,
+	 * as they should, and may rightly differ from the entry snapshot.
+	 */
+	if (check && (u->flags & UT_XSAVED))
+		check = checkfast_discard(check);
 	xstate_restore(u);
 	if (check)
 		checkfast_exit(check, e, nr);

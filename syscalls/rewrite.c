@@ -396,7 +396,7 @@ static int reloc_len(const uint8_t *p, int n)
 	case 0x89: case 0x8b: case 0x31: case 0x33: case 0x29: case 0x2b:
 	case 0x01: case 0x03: case 0x21: case 0x23: case 0x09: case 0x0b:
 	case 0x85: case 0x39: case 0x3b: case 0x8d: case 0xc7: case 0x83:
-	case 0x81:
+	case 0x81: case 0x80:
 		break;
 	default:
 		return 0;
@@ -414,9 +414,11 @@ static int reloc_len(const uint8_t *p, int n)
 		return 0;
 	if ((op == 0x89 || op == 0x31 || op == 0x29 || op == 0x01 ||
 	     op == 0x21 || op == 0x09 || op == 0xc7 || op == 0x83 ||
-	     op == 0x81) &&
+	     op == 0x81 || op == 0x80) &&
 	    mod == 3 && rm == 0 && !(rex & 1))
-		return 0;
+		return 0; /* (0x80 on r/m8 0 without REX.B is %al) */
+	if (op == 0x80 && mod == 3 && rm == 4 && !rex)
+		return 0; /* %ah */
 	if (op == 0xc7 && reg != 0)
 		return 0;
 	if (mod != 3) {
@@ -434,7 +436,7 @@ static int reloc_len(const uint8_t *p, int n)
 		else if (mod == 2)
 			i += 4;
 	}
-	if (op == 0x83)
+	if (op == 0x83 || op == 0x80)
 		i += 1;
 	else if (op == 0x81 || op == 0xc7)
 		i += 4;

@@ -209,6 +209,8 @@ struct vsnap;
 struct vsnap *checkfast_enter(void);
 void checkfast_exit(struct vsnap *before, const struct sys_entry *e,
 		    unsigned long nr);
+/* drop the snapshot unchecked (the state was saved meanwhile); NULL */
+struct vsnap *checkfast_discard(struct vsnap *before);
 
 /* strace.c */
 
