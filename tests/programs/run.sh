@@ -1,16 +1,30 @@
 #!/bin/bash
 # run.sh - a real program, natively and under junction-run, compared.
 #
-# usage: run.sh JUNCTION_RUN TEST_NAME
+# usage: run.sh JUNCTION_RUN TEST_NAME [PROGRAM]
 #
 # Builds two identical fixture trees, runs the test's command natively in
 # the first and under junction-run in the second, and compares: stdout
 # (byte for byte), the exit status, and the resulting trees (paths, types,
-# modes, sizes, contents). Exits 0 when all are identical.
+# modes, sizes, contents). Exits 0 when all are identical, 77 (skipped)
+# when the test needs something that is not installed. PROGRAM is a binary
+# built for the test (the go-* tests: the Go program built by meson).
 set -u
 jr=$(readlink -f "$1")
 name="$2"
+prog="${3:+$(readlink -f "$3")}"
+here=$(dirname "$(readlink -f "$0")")
 PY=/usr/bin/python3
+PYT="$here/python"
+
+case "$name" in
+go-*)
+	if [ -z "$prog" ] || [ ! -x "$prog" ]; then
+		echo "SKIP $name: no Go program built: go is not installed" \
+			"(apt-get install golang-go)"
+		exit 77
+	fi ;;
+esac
 base=$(mktemp -d /tmp/jprog.XXXXXX)
 trap 'chmod -R u+w "$base" 2>/dev/null; rm -rf "$base"' EXIT
 export LC_ALL=C TZ=UTC
@@ -32,13 +46,41 @@ fixture() {
 	touch -d '2021-02-03 04:05:06' "$1"
 }
 
+# N lines of deterministic pseudo-random text (a Park-Miller generator; the
+# products stay below 2^53, exact in awk's doubles), about 38 bytes a line
+gen_lines() {
+	awk -v n="$1" 'BEGIN {
+		x = 42
+		for (i = 0; i < n; i++) {
+			x = (x * 16807) % 2147483647
+			printf "%010d %07x %s line %d\n", x, (x * 7) % 268435399,
+				substr("qwertyuiopasdfghjklzxcvbnm", x % 26 + 1, 4 + x % 9), i
+		}
+	}'
+}
+
+# extra input of the tests that need a large file: made once, copied into
+# both trees
+prepare() {
+	case "$name" in
+	sort-parallel*)
+		[ -f "$base/big.txt" ] || gen_lines 700000 >"$base/big.txt"
+		cp "$base/big.txt" "$1/work/big.txt" ;;
+	xz-T2)
+		[ -f "$base/data.bin" ] || gen_lines 105000 >"$base/data.bin"
+		cp "$base/data.bin" "$1/work/data.bin" ;;
+	esac
+}
+
 listing() {
 	(cd "$1/work" && find . -printf '%p %y %m %s\n' | sort &&
 		find . -type f -print0 | sort -z | xargs -0 -r sha256sum)
 }
 
-# the command of each test; runs in the work dir; $RUN is empty natively
+# the command of each test; runs in the work dir; $RUN is empty natively.
+# Multithreaded programs run with $RUN2, on two host threads (--cores 2).
 cmd() {
+	local RUN2=${RUN:+$RUN --cores 2} RUN1=${RUN:+$RUN --cores 1}
 	case "$name" in
 	ls) $RUN ls -la src src/sub ;;
 	ls-R) $RUN ls -lR --time-style=+%F src ;;
@@ -76,12 +118,37 @@ os.rename("out.txt", "final.txt"); os.mkdir("pydir"); open("pydir/x","wb").write
 print(os.path.getsize("final.txt"), sorted(os.listdir(".")))' ;;
 	perl) $RUN perl -e 'my %h; for (1..100) { $h{$_ % 7}++ } print join(",", map {"$_=$h{$_}"} sort keys %h), "\n"; printf("%.3f %s\n", 22/7, scalar reverse "junction");' ;;
 	perl-file) $RUN perl -ne 'print if /^(alpha|delta)/; END { print "$.\n" }' src/greek.txt ;;
+	python-threads) $RUN2 $PY "$PYT/threads_lock.py" ;;
+	python-queue) $RUN2 $PY "$PYT/queue_pc.py" ;;
+	python-pool) $RUN2 $PY "$PYT/pool.py" ;;
+	python-timer) $RUN2 $PY "$PYT/timer.py" ;;
+	python-event) $RUN2 $PY "$PYT/event_cond.py" ;;
+	go-goroutines | go-channels | go-timers | go-sync | go-gc | go-gomaxprocs | \
+	go-threads)
+		$RUN2 "$prog" "${name#go-}" ;;
+	go-cgo-*) $RUN2 "$prog" "${name#go-cgo-}" ;;
+	go-preempt-1core) $RUN1 "$prog" gomaxprocs ;;
+	# in memory: more than 128k lines, so sort splits them among threads
+	sort-parallel) $RUN2 sort --parallel=2 -o sorted.txt big.txt &&
+		sha256sum sorted.txt ;;
+	# 16 MiB buffers: sorted by threads, spilled to temporary files, merged
+	sort-parallel-tmp) mkdir tmp && $RUN2 sort --parallel=2 -S 16M -T tmp \
+		-k2,2 -k1,1n -o sorted.txt big.txt && sha256sum sorted.txt &&
+		rmdir tmp ;;
+	# 4 blocks compressed by 2 threads; the output depends only on the
+	# block size, so it must equal the native one byte for byte
+	xz-T2) $RUN2 xz -3 -T2 --block-size=1MiB -k data.bin &&
+		mv data.bin orig.bin && $RUN2 xz -T2 -d -k data.bin.xz &&
+		cmp data.bin orig.bin && $RUN2 xz -T2 -dc data.bin.xz | sha256sum &&
+		sha256sum data.bin.xz data.bin orig.bin ;;
 	*) echo "unknown test $name" >&2; exit 2 ;;
 	esac
 }
 
 fixture "$base/n"
 fixture "$base/j"
+prepare "$base/n"
+prepare "$base/j"
 (cd "$base/n/work" && RUN= cmd) >"$base/n.out" 2>"$base/n.err"
 n_rc=$?
 (cd "$base/j/work" && RUN="$jr --check-fast" cmd) >"$base/j.out" 2>"$base/j.err"

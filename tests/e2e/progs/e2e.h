@@ -114,6 +114,10 @@ static inline const char *errname(int e)
 		{ENODATA, "ENODATA"},
 		{EOVERFLOW, "EOVERFLOW"},
 		{EOPNOTSUPP, "EOPNOTSUPP"},
+		{EDEADLK, "EDEADLK"},
+		{ETIMEDOUT, "ETIMEDOUT"},
+		{EOWNERDEAD, "EOWNERDEAD"},
+		{ENOTRECOVERABLE, "ENOTRECOVERABLE"},
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -195,11 +199,35 @@ static inline void expect_raw(const char *label, long rc, int want)
 	e2e_fails++;
 }
 
+/*
+ * Outcome of a call returning 0 or an error number (the pthread_* style):
+ * prints "OK" or the errno name.
+ */
+static inline void expect_errnum(const char *label, int rc, int want)
+{
+	if (rc == want) {
+		printf("%s: %s\n", label, errname(rc));
+		return;
+	}
+	printf("%s: %s (want %s)\n", label, errname(rc), errname(want));
+	e2e_fails++;
+}
+
 /* a call that cannot sensibly fail without the whole test being moot */
 static inline void must(const char *what, long rc)
 {
 	if (rc < 0) {
 		printf("setup failed: %s: %s\n", what, errname(errno));
+		fflush(stdout);
+		exit(2);
+	}
+}
+
+/* the same for a call returning 0 or an error number (pthread_*) */
+static inline void must0(const char *what, int rc)
+{
+	if (rc != 0) {
+		printf("setup failed: %s: %s\n", what, errname(rc));
 		fflush(stdout);
 		exit(2);
 	}
