@@ -158,7 +158,7 @@ int kernel_init(void)
 		return r;
 	}
 	if (kopts.cores <= 0)
-		kopts.cores = host_cpus();
+		kopts.cores = host_cpus() < 64 ? host_cpus() : 64;
 	sched_set_loop_hook(kernel_loop_work);
 	r = kthreads_start(kopts.cores);
 	if (r < 0) {

@@ -180,9 +180,13 @@ static long pipe_write(struct file *f, const void *ubuf, size_t n, off_t off)
 			break;
 	}
 	spin_unlock(&p->lock);
-	if (done)
+	if (done) {
+		/* part went in before the readers left: SIGPIPE too (Linux) */
+		if (r == -EPIPE)
+			sig_send(current_proc(), current_thread(), SIGPIPE);
 		return (long)done;
-	return r;
+	}
+	return r; /* -EPIPE: the caller sends SIGPIPE */
 }
 
 static unsigned pipe_poll(struct file *f, struct poll_table *pt)

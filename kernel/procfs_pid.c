@@ -160,7 +160,14 @@ const char *procfs_cpus_mask(void)
 {
 	static char buf[32];
 
-	ksnprintf(buf, sizeof(buf), "%x", (1u << kopts.cores) - 1);
+	uint64_t m = kopts.cores >= 64 ? ~0ull : (1ull << kopts.cores) - 1;
+
+	/* as Linux prints Cpus_allowed: 32-bit words, comma separated */
+	if (m >> 32)
+		ksnprintf(buf, sizeof(buf), "%x,%08x", (unsigned)(m >> 32),
+			  (unsigned)m);
+	else
+		ksnprintf(buf, sizeof(buf), "%x", (unsigned)m);
 	return buf;
 }
 
