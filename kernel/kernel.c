@@ -157,6 +157,13 @@ int kernel_init(void)
 			strerror(-r));
 		return r;
 	}
+	/*
+	 * Before the other host threads exist: with more than one, the
+	 * host's membarrier registration waits for an RCU grace period.
+	 */
+	r = rewrite_init(kopts.rewrite);
+	if (r < 0)
+		return r;
 	if (kopts.cores <= 0)
 		kopts.cores = host_cpus() < 64 ? host_cpus() : 64;
 	sched_set_loop_hook(kernel_loop_work);
@@ -167,9 +174,6 @@ int kernel_init(void)
 		return r;
 	}
 	r = hostpoll_init();
-	if (r < 0)
-		return r;
-	r = rewrite_init(kopts.rewrite);
 	if (r < 0)
 		return r;
 	if (kopts.strace) {

@@ -472,10 +472,15 @@ void sched_tick_update(struct kthread *k)
 	if (!want)
 		return; /* a stale tick costs one signal; no syscall now */
 	k->tick_armed = want;
-	its.it_value.tv_sec = (time_t)(want / 1000000000ull);
-	its.it_value.tv_nsec = (long)(want % 1000000000ull);
-	host_syscall4(SYS_timer_settime, k->host_timer, TIMER_ABSTIME, &its,
-		      NULL);
+	/* relative: kclock may drift from the host's clock (clock.c) */
+	{
+		uint64_t now = kclock_ns();
+		uint64_t d = want > now ? want - now : 1;
+
+		its.it_value.tv_sec = (time_t)(d / 1000000000ull);
+		its.it_value.tv_nsec = (long)(d % 1000000000ull);
+	}
+	host_syscall4(SYS_timer_settime, k->host_timer, 0, &its, NULL);
 }
 
 void sched_tick(void)
