@@ -367,21 +367,31 @@ static uint64_t find_pad(uint64_t site, const uint8_t *w, uint64_t w0, int wn)
 
 /*
  * Third form, for `mov $nr,%eax` followed by a few simple instructions
- * before the syscall (ld.so's openat, for one): the 5-byte mov becomes
+ * before the syscall (ld.so's openat, for one), or `mov $nr,%r32` and
+ * later `mov %r32,%eax` (glibc's thread exit): the 5-byte mov becomes
  * `jmp rel32` to a stub near the code (within 2 GiB) that executes the
  * mov and copies of the instructions in between, then enters the kernel
  * and returns after the syscall. Again no other byte changes. The copies
- * must mean the same anywhere: register and non-RIP-relative memory
- * forms of a few opcodes, none writing eax, decoded exactly up to the
- * syscall. Each mm gets its own stub pages near its code.
+ * must mean the same there: register and memory forms of a few opcodes
+ * and NOPs, decoded exactly up to the syscall; a RIP-relative
+ * operand gets its displacement adjusted to the copy's address (glibc's
+ * `lea sigall_set(%rip),%rsi` in pthread_create). Each mm gets its own
+ * stub pages near its code.
  */
 
-/* length of a relocatable instruction at @p, 0 if not one we take */
-static int reloc_len(const uint8_t *p, int n)
+/*
+ * length of a relocatable instruction at @p, 0 if not one we take;
+ * *@ripdisp: the offset of its disp32 if it is RIP-relative, else -1
+ */
+static int reloc_len(const uint8_t *p, int n, int *ripdisp)
 {
 	int i = 0, rex = 0, mod, reg, rm, len;
 	uint8_t op;
 
+	*ripdisp = -1;
+	len = nop_len(p, n);
+	if (len && p[0] != 0xcc)
+		return len; /* alignment NOPs inside the code */
 	if (n > 0 && (p[0] & 0xf0) == 0x40) {
 		rex = p[0];
 		i = 1;
@@ -390,8 +400,6 @@ static int reloc_len(const uint8_t *p, int n)
 		return 0;
 	op = p[i++];
 	if (op >= 0xb8 && op <= 0xbf) { /* mov $imm, %reg */
-		if (op == 0xb8 && !(rex & 1))
-			return 0; /* writes eax */
 		len = i + ((rex & 8) ? 8 : 4);
 		return len <= n ? len : 0;
 	}
@@ -410,18 +418,6 @@ static int reloc_len(const uint8_t *p, int n)
 	reg = (p[i] >> 3) & 7;
 	rm = p[i] & 7;
 	i++;
-	/* does it write eax? (reg-destination or r/m-destination forms) */
-	if ((op == 0x8b || op == 0x33 || op == 0x2b || op == 0x03 ||
-	     op == 0x23 || op == 0x0b || op == 0x8d) &&
-	    reg == 0 && !(rex & 4))
-		return 0;
-	if ((op == 0x89 || op == 0x31 || op == 0x29 || op == 0x01 ||
-	     op == 0x21 || op == 0x09 || op == 0xc7 || op == 0x83 ||
-	     op == 0x81 || op == 0x80) &&
-	    mod == 3 && rm == 0 && !(rex & 1))
-		return 0; /* (0x80 on r/m8 0 without REX.B is %al) */
-	if (op == 0x80 && mod == 3 && rm == 4 && !rex)
-		return 0; /* %ah */
 	if (op == 0xc7 && reg != 0)
 		return 0;
 	if (mod != 3) {
@@ -432,7 +428,8 @@ static int reloc_len(const uint8_t *p, int n)
 				i += 4; /* disp32, no base */
 			i++;
 		} else if (mod == 0 && rm == 5) {
-			return 0; /* RIP-relative: means something else there */
+			*ripdisp = i; /* RIP-relative: the copy's is adjusted */
+			i += 4;
 		}
 		if (mod == 1)
 			i += 1;
@@ -503,6 +500,18 @@ static uint64_t near_stub(struct mm *mm, uint64_t site, size_t size)
 	return at;
 }
 
+/*
+ * A prefix that would change what `b8+r imm32` after it means: REX.W
+ * (movabs, 10 bytes), REX.B (r8-r15), operand size (imm16); the others
+ * do not change it (or make it invalid). If @b is one, the mov may be the
+ * tail of a longer
+ * instruction; if @b merely looks like one, we lose a rewrite, no more.
+ */
+static bool is_prefix(uint8_t b)
+{
+	return ((b & 0xf0) == 0x40 && (b & 0x9)) || b == 0x66;
+}
+
 /* try the third form for the syscall at @sc; 1 if rewritten; lock held */
 static int rewrite_mov_window(struct thread *t, uint64_t sc, unsigned long nr,
 			      bool mt)
@@ -518,21 +527,37 @@ static int rewrite_mov_window(struct thread *t, uint64_t sc, unsigned long nr,
 		return 0;
 	if (copy_from_user(w, (void *)w0, 32))
 		return 0;
-	/* the nearest `mov $nr,%eax` from which the code decodes to sc */
-	for (int p = 32 - 5 - 2; p >= 0 && !anchor; p--) {
-		int q;
+	int rips[8], nrips = 0;
+
+	/*
+	 * The nearest `mov $nr,%r32` from which the code decodes to sc
+	 * (with `mov %r32,%eax` on the way unless r32 is eax). These five
+	 * bytes, not preceded by a prefix, are almost surely an instruction
+	 * of their own and not the tail of a longer one.
+	 */
+	for (int p = 32 - 5 - 2; p >= 1 && !anchor; p--) {
+		int q, reg = w[p] - 0xb8;
+		bool to_eax = reg == 0;
 
 		memcpy(&imm, w + p + 1, 4);
-		if (w[p] != 0xb8 || imm != nr)
+		if (w[p] < 0xb8 || w[p] > 0xbf || imm != nr ||
+		    is_prefix(w[p - 1]))
 			continue;
+		nrips = 0;
 		for (q = p + 5; q < 32;) {
-			int l = reloc_len(w + q, 32 - q);
+			int rd, l = reloc_len(w + q, 32 - q, &rd);
 
-			if (!l)
+			if (!l || (rd >= 0 && nrips == 8))
 				break;
+			if (rd >= 0)
+				rips[nrips++] = q + rd - p; /* offset in the copy */
+			/* mov %r32,%eax: 89 /r, mod 3, reg r32, rm 0 */
+			if (l == 2 && w[q] == 0x89 &&
+			    w[q + 1] == (0xc0 | (reg << 3)))
+				to_eax = true;
 			q += l;
 		}
-		if (q == 32)
+		if (q == 32 && to_eax)
 			anchor = w0 + (uint64_t)p;
 	}
 	if (!anchor)
@@ -540,8 +565,18 @@ static int rewrite_mov_window(struct thread *t, uint64_t sc, unsigned long nr,
 	near = near_stub(t->proc->mm, sc, sizeof(stub));
 	if (!near)
 		return 0;
-	/* mov $nr,%eax and the instructions up to the syscall, verbatim */
+	/* mov $nr,%eax and the instructions up to the syscall */
 	memcpy(stub, w + (anchor - w0), sc - anchor);
+	for (int i = 0; i < nrips; i++) {
+		int32_t disp;
+		int64_t moved;
+
+		memcpy(&disp, stub + rips[i], 4);
+		moved = (int64_t)disp + (int64_t)anchor - (int64_t)near;
+		if (moved != (int32_t)moved)
+			return 0; /* out of reach from the stub */
+		put32(stub + rips[i], (uint32_t)(int32_t)moved);
+	}
 	o = emit_entry(stub, (int)(sc - anchor), sc + 2);
 	memset(stub + o, 0xcc, sizeof(stub) - (size_t)o);
 	if (!poke(stub, sizeof(stub), near))
@@ -549,7 +584,7 @@ static int rewrite_mov_window(struct thread *t, uint64_t sc, unsigned long nr,
 	rel = (int)((int64_t)near - (int64_t)(anchor + 5));
 	jmp[0] = 0xe9;
 	put32(jmp + 1, (uint32_t)rel);
-	return install(anchor, jmp, 5, 0xb8, near, mt);
+	return install(anchor, jmp, 5, w[anchor - w0], near, mt);
 }
 
 /* the second form at @sc through slot @idx; lock held */
