@@ -17,20 +17,6 @@
 /* warm-up: first calls trap and get rewritten, pages and caches get hot */
 #define WARMUP_OPS 2000
 
-struct micro_ctx {
-	const char *file;
-	int fd;
-	char buf[4096];
-};
-
-struct micro {
-	const char *name;
-	/* prepare @c, or return -errno */
-	int (*setup)(struct micro_ctx *c);
-	/* do @n operations; returns 0 or -errno */
-	int (*run)(struct micro_ctx *c, uint64_t n);
-};
-
 uint64_t bench_now_ns(void)
 {
 	struct timespec ts;
@@ -151,12 +137,17 @@ static int run_mmap_64k(struct micro_ctx *c, uint64_t n)
 	return 0;
 }
 
+static void teardown_fd(struct micro_ctx *c)
+{
+	close(c->fd);
+}
+
 static const struct micro micros[] = {
-	{"getpid", NULL, run_getpid},
-	{"read-zero", setup_read_zero, run_read_zero},
-	{"pread-4k", setup_file, run_pread_4k},
-	{"open-close", setup_file, run_open_close},
-	{"mmap-64k", NULL, run_mmap_64k},
+	{"getpid", NULL, run_getpid, NULL},
+	{"read-zero", setup_read_zero, run_read_zero, teardown_fd},
+	{"pread-4k", setup_file, run_pread_4k, teardown_fd},
+	{"open-close", setup_file, run_open_close, teardown_fd},
+	{"mmap-64k", NULL, run_mmap_64k, NULL},
 };
 
 static const struct micro *micro_find(const char *name)
@@ -165,12 +156,16 @@ static const struct micro *micro_find(const char *name)
 		if (!strcmp(micros[i].name, name))
 			return &micros[i];
 	}
+	for (size_t i = 0; i < thread_nr_micros; i++) {
+		if (!strcmp(thread_micros[i].name, name))
+			return &thread_micros[i];
+	}
 	return NULL;
 }
 
 int bench_child_valid(const char *name)
 {
-	return micro_find(name) != NULL;
+	return !strcmp(name, "idle-cpu") || micro_find(name) != NULL;
 }
 
 /* time @n operations; returns elapsed ns, or 0 with *err set on failure */
@@ -183,14 +178,26 @@ static uint64_t timed_run(const struct micro *m, struct micro_ctx *c,
 	return bench_now_ns() - t0;
 }
 
-int bench_child(const char *name, const char *file)
+int bench_child(const char *name, const char *arg)
 {
 	const struct micro *m = micro_find(name);
-	struct micro_ctx c = {.file = file, .fd = -1};
+	struct micro_ctx c = {.file = arg, .fd = -1};
 	char own_file[64] = "";
 	uint64_t n, ns;
 	int err;
 
+	if (!strcmp(name, "idle-cpu")) {
+		double s = arg ? bench_parse_seconds(arg) : BENCH_IDLE_SECONDS;
+
+		if (s < 0) {
+			fprintf(stderr,
+				"junction-bench: idle-cpu: '%s' is "
+				"not 0 < S <= 3600 seconds\n",
+				arg);
+			return 2;
+		}
+		return bench_idle_child(s);
+	}
 	if (!m) {
 		fprintf(stderr, "junction-bench: no benchmark '%s'\n", name);
 		return 2;
@@ -207,38 +214,36 @@ int bench_child(const char *name, const char *file)
 	if (m->setup) {
 		err = m->setup(&c);
 		if (err)
-			goto fail;
+			goto unlink_file;
 	}
 
 	timed_run(m, &c, WARMUP_OPS, &err);
 	if (err)
-		goto fail;
+		goto teardown;
 	/* find a count that lasts CALIB_NS, then scale it to RUN_NS */
 	for (n = WARMUP_OPS;; n *= 2) {
 		ns = timed_run(m, &c, n, &err);
 		if (err)
-			goto fail;
+			goto teardown;
 		if (ns >= CALIB_NS)
 			break;
 	}
 	n = (uint64_t)((double)n * RUN_NS / (double)ns) + 1;
 	ns = timed_run(m, &c, n, &err);
 	if (err)
-		goto fail;
+		goto teardown;
 
 	printf("%.3f\n", (double)ns / (double)n);
 	fflush(stdout);
-	if (c.fd >= 0)
-		close(c.fd);
-	if (own_file[0])
-		unlink(own_file);
-	return 0;
 
-fail:
-	fprintf(stderr, "junction-bench: %s: %s\n", name, strerror(-err));
-	if (c.fd >= 0)
-		close(c.fd);
+teardown:
+	if (m->teardown)
+		m->teardown(&c);
+unlink_file:
 	if (own_file[0])
 		unlink(own_file);
-	return 1;
+	if (err)
+		fprintf(stderr, "junction-bench: %s: %s\n", name,
+			strerror(-err));
+	return err ? 1 : 0;
 }
