@@ -444,12 +444,23 @@ static void nudge_a_lone_kthread(struct kthread *self)
 
 void sched_tick_update(struct kthread *k)
 {
-	uint64_t want = timer_next_deadline(k);
 	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+	uint64_t want;
 	int others;
 
 	if (k->host_timer < 0)
 		return;
+	/*
+	 * The common case, a wake while the tick is armed for the current
+	 * quantum: timer_arm keeps the tick no later than the earliest timer,
+	 * so the heap need not be looked at.
+	 */
+	if (k->cur && k->tick_armed &&
+	    k->tick_armed <= k->cur->run_start + quantum &&
+	    __atomic_load_n(&k->runq_len, __ATOMIC_RELAXED) &&
+	    !__atomic_load_n(&k->tick_pending, __ATOMIC_ACQUIRE))
+		return;
+	want = timer_next_deadline(k);
 	if (k->cur && __atomic_load_n(&k->runq_len, __ATOMIC_RELAXED)) {
 		uint64_t q = k->cur->run_start + quantum;
 

@@ -154,6 +154,8 @@ uint64_t timer_next_deadline(struct kthread *k)
 {
 	uint64_t d = 0;
 
+	if (!__atomic_load_n(&k->nr_timers, __ATOMIC_ACQUIRE))
+		return 0; /* none: no lock (a racing arm updates the tick) */
 	spin_lock(&k->timer_lock);
 	if (k->nr_timers)
 		d = k->timers[0]->deadline;
