@@ -83,6 +83,12 @@ double bench_parse_seconds(const char *s);
  */
 int bench_idle_child(double seconds);
 
+/**
+ * bench_fairness_child - child mode "fairness": four CPU-bound threads for
+ * @seconds; prints each one's CPU time and share of the elapsed time.
+ */
+int bench_fairness_child(double seconds);
+
 /* what the driver runs; set by main() from the command line */
 struct bench_opts {
 	int rounds;

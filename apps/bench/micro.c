@@ -165,7 +165,8 @@ static const struct micro *micro_find(const char *name)
 
 int bench_child_valid(const char *name)
 {
-	return !strcmp(name, "idle-cpu") || micro_find(name) != NULL;
+	return !strcmp(name, "idle-cpu") || !strcmp(name, "fairness") ||
+	       micro_find(name) != NULL;
 }
 
 /* time @n operations; returns elapsed ns, or 0 with *err set on failure */
@@ -197,6 +198,18 @@ int bench_child(const char *name, const char *arg)
 			return 2;
 		}
 		return bench_idle_child(s);
+	}
+	if (!strcmp(name, "fairness")) {
+		double s = arg ? bench_parse_seconds(arg) : 5;
+
+		if (s < 0) {
+			fprintf(stderr,
+				"junction-bench: fairness: '%s' is "
+				"not 0 < S <= 3600 seconds\n",
+				arg);
+			return 2;
+		}
+		return bench_fairness_child(s);
 	}
 	if (!m) {
 		fprintf(stderr, "junction-bench: no benchmark '%s'\n", name);
