@@ -87,31 +87,36 @@ static void unlock2(struct futex_bucket *a, struct futex_bucket *b)
 }
 
 /*
- * Take one waiter off its bucket (lock held) and put its uthread on @wl,
- * woken by the caller once the locks are dropped. Setting *woken is the
- * hand-off: after it the waiter may return at once (its entry lives on
- * its stack), so the entry is not touched again; @wl holds a reference to
- * the uthread instead.
+ * Take one waiter off its bucket (lock held) and wake it with @how, its
+ * *woken value; the host wakeups this may need wait on @wl until the
+ * caller drops its locks. The uthread is woken before *woken is set: a
+ * waiter returns at once when it sees *woken (its entry and, if it then
+ * exits, its uthread are gone), so nothing of it may be touched after.
+ * Until then it cannot leave: without *woken it takes this lock first.
  */
-static void wake_waiter(struct futex_waiter *w, struct wake_list *wl)
+static void wake_with(struct futex_waiter *w, int how, struct wake_list *wl)
 {
-	struct uthread *u = w->u;
-	/* a PI waiter woken other than by UNLOCK_PI: to look again */
-	int how = w->pi ? WOKEN_RETRY : w->index + 1;
+	int zero = 0;
 
 	list_del(&w->node);
-	if (__atomic_exchange_n(w->woken, how, __ATOMIC_ACQ_REL) == 0)
-		wake_list_add(wl, u);
+	/* a futex_waitv waiter woken through another entry already: done */
+	if (__atomic_load_n(w->woken, __ATOMIC_ACQUIRE))
+		return;
+	sched_wake_deferred(w->u, wl);
+	__atomic_compare_exchange_n(w->woken, &zero, how, false,
+				    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
+static void wake_waiter(struct futex_waiter *w, struct wake_list *wl)
+{
+	/* a PI waiter woken other than by UNLOCK_PI: to look again */
+	wake_with(w, w->pi ? WOKEN_RETRY : w->index + 1, wl);
 }
 
 /* UNLOCK_PI's wake: the lock is the waiter's now */
 static void hand_off(struct futex_waiter *w, struct wake_list *wl)
 {
-	struct uthread *u = w->u;
-
-	list_del(&w->node);
-	if (__atomic_exchange_n(w->woken, WOKEN_HANDOFF, __ATOMIC_ACQ_REL) == 0)
-		wake_list_add(wl, u);
+	wake_with(w, WOKEN_HANDOFF, wl);
 }
 
 /* wake up to @n waiters of @uaddr matching @bitset (lock held) */

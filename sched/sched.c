@@ -120,7 +120,7 @@ static void kick_an_idle(struct kthread *self)
  * second waiting uthread, or work queued on another kthread, wakes an
  * idle kthread to come and take it.
  */
-static void enqueue(struct uthread *u)
+static void enqueue(struct uthread *u, struct wake_list *wl)
 {
 	struct kthread *self = this_kthread();
 	struct kthread *k = self && self->id >= 0 ? self : u->last_kt;
@@ -136,6 +136,15 @@ static void enqueue(struct uthread *u)
 	u->enqueued_at = self && self->cur ? self->cur->run_start : kclock_ns();
 	runq_push(k, u);
 	len = __atomic_load_n(&k->runq_len, __ATOMIC_RELAXED);
+	if (wl) {
+		if (k != self)
+			wl->kick |= 1ull << k->id;
+		else if (len >= 2)
+			wl->kick_idle = true;
+		if (k == self && self->cur)
+			wl->tick = true;
+		return;
+	}
 	if (k != self)
 		kick(k);
 	else if (len >= 2)
@@ -144,7 +153,22 @@ static void enqueue(struct uthread *u)
 		sched_tick_update(k); /* the quantum now matters */
 }
 
-static int wake(struct uthread *u, int reason, bool need_interruptible)
+void wake_list_flush(struct wake_list *wl)
+{
+	struct kthread *self = this_kthread();
+
+	for (uint64_t m = wl->kick; m; m &= m - 1)
+		kick(kthread_get(__builtin_ctzll(m)));
+	if (wl->kick_idle)
+		kick_an_idle(self);
+	if (wl->tick && self->cur)
+		sched_tick_update(self);
+	wl->kick = 0;
+	wl->kick_idle = wl->tick = false;
+}
+
+static int wake(struct uthread *u, int reason, bool need_interruptible,
+		struct wake_list *wl)
 {
 	for (;;) {
 		int s = __atomic_load_n(&u->state, __ATOMIC_ACQUIRE);
@@ -165,7 +189,7 @@ static int wake(struct uthread *u, int reason, bool need_interruptible)
 							UT_RUNNABLE, false,
 							__ATOMIC_ACQ_REL,
 							__ATOMIC_ACQUIRE)) {
-				enqueue(u);
+				enqueue(u, wl);
 				return 1;
 			}
 			continue;
@@ -182,30 +206,20 @@ int sched_wake(struct uthread *u)
 		u->state = UT_RUNNABLE;
 		u->last_kt = this_kthread()->id >= 0 ? this_kthread()
 						     : kthread_get(0);
-		enqueue(u);
+		enqueue(u, NULL);
 		return 1;
 	}
-	return wake(u, WAKE_EVENT, false);
+	return wake(u, WAKE_EVENT, false, NULL);
 }
 
-int wake_list_flush(struct wake_list *wl)
+int sched_wake_deferred(struct uthread *u, struct wake_list *wl)
 {
-	int n = 0;
-
-	while (wl->head) {
-		struct uthread *u = wl->head;
-
-		wl->head = u->wake_next;
-		n += sched_wake(u);
-		uthread_put(u);
-	}
-	wl->tail = &wl->head;
-	return n;
+	return wake(u, WAKE_EVENT, false, wl);
 }
 
 int sched_wake_signal(struct uthread *u)
 {
-	return wake(u, WAKE_SIGNAL, true);
+	return wake(u, WAKE_SIGNAL, true, NULL);
 }
 
 /* ---- switching ---- */
@@ -277,7 +291,8 @@ void sched_finish_switch(void)
 	k->prev = NULL;
 	if (__atomic_load_n(&prev->state, __ATOMIC_ACQUIRE) == UT_DEAD) {
 		uthread_destroy(prev);
-		uthread_put(prev); /* freed now, or by the last waker */
+		if (prev->release)
+			prev->release(prev);
 		return;
 	}
 	__atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);
@@ -298,7 +313,7 @@ static void schedule(struct kthread *k, struct uthread *prev)
 
 static void block_timeout(struct timer *t)
 {
-	wake(t->arg, WAKE_TIMEOUT, false);
+	wake(t->arg, WAKE_TIMEOUT, false, NULL);
 }
 
 void sched_prepare_block(bool interruptible)

@@ -106,13 +106,8 @@ struct uthread {
 	void *xsave; /* 64-byte aligned xsave area (standard format) */
 	struct list_node runq_node;
 	struct kthread *last_kt;
-	/*
-	 * called once the kernel stack is no longer in use and the last
-	 * reference is gone, to free @u
-	 */
+	/* called once the kernel stack is no longer in use, to free @u */
 	void (*release)(struct uthread *u);
-	int refs; /* atomic: 1 while alive, + uthread_get()s */
-	struct uthread *wake_next; /* on a waker's list (struct wake_list) */
 
 	int state; /* enum ut_state, atomic */
 	int on_cpu; /* atomic */
@@ -295,36 +290,25 @@ int uthread_init(struct uthread *u, void (*fn)(void *), void *arg);
 /* Free the kernel stack of an exited uthread (to a pool). */
 void uthread_destroy(struct uthread *u);
 
-/* keep @u's memory (not its life) until uthread_put: for a waker */
-static inline void uthread_get(struct uthread *u)
-{
-	__atomic_add_fetch(&u->refs, 1, __ATOMIC_RELAXED);
-}
-
-void uthread_put(struct uthread *u);
-
 /*
- * A list of uthreads to wake once the caller's locks are dropped: a wake
- * may kick a host thread (a syscall), too slow to do under a lock that
- * the woken uthread takes next. Each entry holds a reference.
+ * Wakes made under a lock that the woken uthread takes next: the uthread
+ * is made runnable at once, but the host wakeups that may follow (a
+ * kick of an idle kthread, a syscall) and the re-arming of the tick wait
+ * until wake_list_flush, after the caller dropped its locks.
  */
 struct wake_list {
-	struct uthread *head, **tail;
+	uint64_t kick; /* kthreads (by id) to kick */
+	bool kick_idle; /* wake an idle kthread to steal */
+	bool tick; /* the current quantum matters now */
 };
 
-#define WAKE_LIST_INIT(wl) { NULL, &(wl).head }
+#define WAKE_LIST_INIT(wl) { 0, false, false }
 
-/* at the tail: they wake in the order they were added */
-static inline void wake_list_add(struct wake_list *wl, struct uthread *u)
-{
-	uthread_get(u);
-	u->wake_next = NULL;
-	*wl->tail = u;
-	wl->tail = &u->wake_next;
-}
+/* sched_wake, with the host wakeups left on @wl; 1 if woken */
+int sched_wake_deferred(struct uthread *u, struct wake_list *wl);
 
-/* wake them all (no lock held); returns how many woke */
-int wake_list_flush(struct wake_list *wl);
+/* do what the wakes left on @wl (no lock held) */
+void wake_list_flush(struct wake_list *wl);
 
 /* sched.c */
 

@@ -73,7 +73,6 @@ int uthread_init(struct uthread *u, void (*fn)(void *), void *arg)
 	xstate_init_area(u->xsave);
 	u->flags = UT_XSAVED; /* the clean state is restored on first entry */
 	u->state = UT_RUNNABLE;
-	u->refs = 1; /* dropped when it is dead and off its stack */
 	list_init(&u->runq_node);
 
 	/*
@@ -87,13 +86,6 @@ int uthread_init(struct uthread *u, void (*fn)(void *), void *arg)
 	sp[6] = (uint64_t)uthread_trampoline;
 	u->ksp = sp;
 	return 0;
-}
-
-void uthread_put(struct uthread *u)
-{
-	if (__atomic_sub_fetch(&u->refs, 1, __ATOMIC_ACQ_REL) == 0 &&
-	    u->release)
-		u->release(u);
 }
 
 void uthread_destroy(struct uthread *u)

@@ -42,6 +42,7 @@ void waitq_remove(struct waitq *wq, struct wait_entry *we)
  */
 int waitq_wake(struct waitq *wq, unsigned events, int nr_exclusive)
 {
+	struct wake_list wl = WAKE_LIST_INIT(wl);
 	struct list_node *it, *tmp;
 	int woken = 0;
 
@@ -55,12 +56,14 @@ int waitq_wake(struct waitq *wq, unsigned events, int nr_exclusive)
 		if (we->fn)
 			r = we->fn(we, events);
 		else
-			r = sched_wake(we->u);
+			r = sched_wake_deferred(we->u, &wl);
 		woken += r > 0;
 		if (excl && r > 0 && --nr_exclusive <= 0)
 			break;
 	}
 	spin_unlock(&wq->lock);
+	/* host wakeups outside the lock the woken take next */
+	wake_list_flush(&wl);
 	return woken;
 }
 
