@@ -376,7 +376,7 @@ void sched_yield_current(void)
 	xstate_save(u);
 	u->state = UT_RUNNABLE;
 	u->nivcsw++;
-	u->enqueued_at = kclock_ns();
+	u->enqueued_at = u->run_start; /* as in enqueue: no clock read */
 	runq_push(k, u);
 	switch_to(k, u, next);
 }
