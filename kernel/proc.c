@@ -378,7 +378,7 @@ _Noreturn void thread_exit(int code)
 	bool last;
 
 	(void)code;
-	xstate_save(&t->ut);
+	/* no xstate_save: nobody needs a dying thread's vector state */
 	robust_cleanup(t);
 	if (t->clear_child_tid) {
 		uint32_t zero = 0;
