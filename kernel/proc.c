@@ -562,9 +562,13 @@ long thread_clone(const struct clone_req *req, struct trapframe *tf)
 		t->ut.tf->rsp = req->stack;
 	if (f & CLONE_SETTLS)
 		t->ut.tf->fsbase = req->tls;
-	/* it starts with the parent's registers, vector ones included */
-	xstate_save(&self->ut);
-	memcpy(t->ut.xsave, self->ut.xsave, xstate_size());
+	/*
+	 * It starts with the parent's registers, vector ones included:
+	 * written straight from the registers into the child's area (clone
+	 * is a fast call; the parent's own state stays live), or copied if
+	 * the parent's is saved already.
+	 */
+	xstate_copy_to(&self->ut, t->ut.xsave);
 	t->ut.flags |= UT_XSAVED;
 	t->sigmask = self->sigmask;
 	t->sigaltstack.ss_flags = SS_DISABLE; /* cleared for CLONE_VM */

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <stdint.h>
 
 #include "base/kmalloc.h"
@@ -406,6 +407,24 @@ static inline void xstate_save_current(void)
 
 	if (u)
 		xstate_save(u);
+}
+
+/*
+ * xstate_copy_to - the guest vector state of @u (the current uthread)
+ * into @area, leaving @u's own as it is (live or saved). A plain XSAVE:
+ * @area is not the one @u was restored from, so XSAVEOPT's tracking is
+ * not disturbed.
+ */
+static inline void xstate_copy_to(struct uthread *u, void *area)
+{
+	if (u->flags & UT_XSAVED) {
+		memcpy(area, u->xsave, xstate_size());
+		return;
+	}
+	__asm__ volatile("xsave64 (%0)"
+			 :
+			 : "r"(area), "a"(0xe7), "d"(0)
+			 : "memory");
 }
 
 /* restore it, as the last step before returning to the guest */
