@@ -70,8 +70,12 @@ void xstate_init_area(void *area)
 {
 	uint8_t *p = area;
 
-	/* header: XSTATE_BV = 0 (all in init state), XCOMP_BV = 0 (standard) */
-	memset(p, 0, std_size);
+	/*
+	 * The legacy area and the header only: with XSTATE_BV = 0 (all in
+	 * their init state; XCOMP_BV = 0, standard) XRSTOR ignores the bytes
+	 * of every component, and nothing else reads them.
+	 */
+	memset(p, 0, 576);
 	/* legacy area: x87 control word 0x37f, MXCSR 0x1f80 (Linux defaults) */
 	p[0] = 0x7f;
 	p[1] = 0x03;
