@@ -22,6 +22,8 @@
 static int epfd = -1;
 static struct spinlock dispatch_lock = SPINLOCK_INIT;
 static struct kthread poller_kt; /* a %gs base for sched_wake */
+static int poller_started; /* atomic */
+static struct spinlock start_lock = SPINLOCK_INIT;
 
 void hostwatch_init(struct hostwatch *w, int fd, struct waitq *wq)
 {
@@ -32,11 +34,20 @@ void hostwatch_init(struct hostwatch *w, int fd, struct waitq *wq)
 	w->wq = wq;
 }
 
+static int start_poller(void);
+
 int hostwatch_arm(struct hostwatch *w, uint32_t events)
 {
 	struct epoll_event ev = { .events = events | EPOLLONESHOT,
 				  .data.ptr = w };
 	long r;
+
+	/* the helper thread starts with the first host fd to wait for */
+	if (!__atomic_load_n(&poller_started, __ATOMIC_ACQUIRE)) {
+		r = start_poller();
+		if (r < 0)
+			return (int)r;
+	}
 
 	spin_lock(&w->lock);
 	r = host_syscall4(SYS_epoll_ctl, epfd,
@@ -97,15 +108,25 @@ static void *poller_main(void *arg)
 
 int hostpoll_init(void)
 {
+	epfd = (int)host_syscall1(SYS_epoll_create1, EPOLL_CLOEXEC);
+	return epfd < 0 ? epfd : 0;
+}
+
+/* in kernel mode, from any kthread; the first caller starts the thread */
+static int start_poller(void)
+{
 	pthread_attr_t attr;
 	pthread_t t;
 	sigset_t all;
-	int r;
+	int r = 0;
 
-
-	epfd = (int)host_syscall1(SYS_epoll_create1, EPOLL_CLOEXEC);
-	if (epfd < 0)
-		return epfd;
+	spin_lock(&start_lock);
+	if (poller_started) {
+		spin_unlock(&start_lock);
+		return 0;
+	}
+	/* glibc's pthread_create may touch vector registers */
+	xstate_save_current();
 	/* host signals are for the kthreads, never this thread */
 	sigfillset(&all);
 	sigdelset(&all, SIGSEGV);
@@ -118,5 +139,8 @@ int hostpoll_init(void)
 	r = pthread_create(&t, &attr, poller_main, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
+	if (r == 0)
+		__atomic_store_n(&poller_started, 1, __ATOMIC_RELEASE);
+	spin_unlock(&start_lock);
 	return r ? -r : 0;
 }

@@ -138,7 +138,7 @@ int kernel_init(void)
 
 	r = xstate_init();
 	if (r < 0) {
-		log_msg("this CPU lacks XSAVEC: cannot preserve guest vector "
+		log_msg("this CPU lacks XSAVEOPT: cannot preserve guest vector "
 			"state");
 		return r;
 	}
@@ -167,12 +167,14 @@ int kernel_init(void)
 	if (kopts.cores <= 0)
 		kopts.cores = host_cpus() < 64 ? host_cpus() : 64;
 	sched_set_loop_hook(kernel_loop_work);
-	r = kthreads_start(kopts.cores);
-	if (r < 0) {
-		log_msg("cannot start %d kernel threads: %s", kopts.cores,
-			strerror(-r));
+	/*
+	 * One kthread until the guest has a second thread: a single-threaded
+	 * program then runs in a single-threaded host process, where munmap
+	 * and mprotect need no TLB shootdown and exit tears down nothing.
+	 */
+	r = kthreads_start(1);
+	if (r < 0)
 		return r;
-	}
 	r = hostpoll_init();
 	if (r < 0)
 		return r;
@@ -185,6 +187,23 @@ int kernel_init(void)
 		}
 	}
 	return 0;
+}
+
+void kernel_start_kthreads(void)
+{
+	static bool failed;
+	int r;
+
+	if (failed || kthread_count() >= kopts.cores)
+		return;
+	/* glibc's pthread_create below may touch vector registers */
+	xstate_save_current();
+	r = kthreads_start(kopts.cores);
+	if (r < 0) {
+		failed = true;
+		log_msg("cannot start %d kernel threads: %s (running on %d)",
+			kopts.cores, strerror(-r), kthread_count());
+	}
 }
 
 int kernel_run(void)

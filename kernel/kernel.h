@@ -43,6 +43,12 @@ void kernel_loop_work(void);
 /* hostpoll.c: the thread that watches host fds for readiness */
 int hostpoll_init(void);
 
+/*
+ * The guest is about to have a second thread: start the other kthreads
+ * (--cores), once. On kthread 0, in kernel mode.
+ */
+void kernel_start_kthreads(void);
+
 /* a synchronous host fault in guest mode (from the host handler) */
 void kernel_fault_pending(int sig, const siginfo_t *si, uint64_t err,
 			  uint64_t trapno, uint64_t cr2);

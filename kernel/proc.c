@@ -551,6 +551,7 @@ long thread_clone(const struct clone_req *req, struct trapframe *tf)
 	if (p->exit_group_started)
 		return -EAGAIN;
 
+	kernel_start_kthreads(); /* the first second thread: more kthreads */
 	t = thread_create(p, clone_child, NULL);
 	if (!t)
 		return -EAGAIN;

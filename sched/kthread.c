@@ -139,13 +139,16 @@ static void *kthread_main(void *arg)
 
 int kthreads_start(int n)
 {
-	struct kthread *k0 = this_kthread();
+	int have = kthread_count();
 
 	if (n < 1 || n > MAX_KTHREADS)
 		return -EINVAL;
-	kthreads[0] = k0;
-	__atomic_store_n(&nr_kthreads, 1, __ATOMIC_RELEASE);
-	for (int i = 1; i < n; i++) {
+	if (!have) {
+		kthreads[0] = this_kthread();
+		__atomic_store_n(&nr_kthreads, 1, __ATOMIC_RELEASE);
+		have = 1;
+	}
+	for (int i = have; i < n; i++) {
 		struct start st = { 0 };
 		pthread_attr_t attr;
 		pthread_t t;

@@ -227,7 +227,11 @@ int kthread_init_self(struct kthread *k, int id);
 /* size of kthread.sys_counts */
 int kthread_sys_count_max(void);
 
-/* Start @n kthreads in all: the caller is kthread 0. 0 or -errno. */
+/*
+ * Have @n kthreads in all, starting the missing ones; the first call is
+ * made by kthread 0 itself, a later one on kthread 0 with the guest's
+ * vector state saved (this uses glibc). 0 or -errno.
+ */
 int kthreads_start(int n);
 
 int kthread_count(void);
