@@ -621,14 +621,20 @@ long mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 		goto out;
 	}
 	holes = !vma_covered(&mm->vs, addr, addr + len);
+	/* one host call per run of adjacent VMAs (a stack and its guard) */
 	for (size_t i = vma_first_after(&mm->vs, addr);
-	     i < mm->vs.n && mm->vs.v[i].start < addr + len; i++) {
+	     i < mm->vs.n && mm->vs.v[i].start < addr + len;) {
 		uint64_t s = mm->vs.v[i].start > addr ? mm->vs.v[i].start
 						      : addr;
-		uint64_t e = mm->vs.v[i].end < addr + len ? mm->vs.v[i].end
-							  : addr + len;
-		long hr = host_madvise((void *)s, e - s, advice);
+		uint64_t e = mm->vs.v[i].end;
+		long hr;
 
+		while (++i < mm->vs.n && mm->vs.v[i].start == e &&
+		       e < addr + len)
+			e = mm->vs.v[i].end;
+		if (e > addr + len)
+			e = addr + len;
+		hr = host_madvise((void *)s, e - s, advice);
 		if (hr < 0 && r == 0)
 			r = hr;
 	}
