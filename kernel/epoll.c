@@ -518,16 +518,6 @@ static unsigned ep_poll(struct file *f, struct poll_table *pt)
 	return m;
 }
 
-static long ep_fstat(struct file *f, struct stat *st)
-{
-	(void)f;
-	memset(st, 0, sizeof(*st));
-	st->st_mode = 0600;
-	st->st_nlink = 1;
-	st->st_blksize = 4096;
-	return 0;
-}
-
 static long ep_dpath(struct file *f, char *buf, size_t n)
 {
 	(void)f;
@@ -548,7 +538,7 @@ static void ep_release(struct file *f)
 
 static const struct file_ops epoll_ops = {
 	.poll = ep_poll,
-	.fstat = ep_fstat,
+	.fstat = anon_inode_fstat,
 	.dpath = ep_dpath,
 	.release = ep_release,
 };

@@ -104,16 +104,6 @@ static unsigned efd_poll(struct file *f, struct poll_table *pt)
 	return m;
 }
 
-static long efd_fstat(struct file *f, struct stat *st)
-{
-	(void)f;
-	memset(st, 0, sizeof(*st));
-	st->st_mode = 0600; /* an anonymous inode: no file type bits */
-	st->st_nlink = 1;
-	st->st_blksize = 4096;
-	return 0;
-}
-
 static long efd_dpath(struct file *f, char *buf, size_t n)
 {
 	(void)f;
@@ -129,7 +119,7 @@ static const struct file_ops eventfd_ops = {
 	.read = efd_read,
 	.write = efd_write,
 	.poll = efd_poll,
-	.fstat = efd_fstat,
+	.fstat = anon_inode_fstat,
 	.dpath = efd_dpath,
 	.release = efd_release,
 };

@@ -161,6 +161,22 @@ int futex_wake(uint32_t *uaddr, int n)
 	return wake_bitset(uaddr, n, FUTEX_BITSET_MATCH_ANY, false);
 }
 
+/*
+ * The caller's waiter is queued on @b, whose lock is held: drop it and
+ * block until woken, @deadline (kclock ns, 0: none) or a signal. Returns
+ * 0, -ETIMEDOUT or -EINTR; the caller then looks at its *woken.
+ */
+static long block_queued(struct futex_bucket *b, uint64_t deadline)
+{
+	sched_prepare_block(true);
+	spin_unlock(&b->lock);
+	if (signal_pending_now()) {
+		sched_cancel_block();
+		return -EINTR;
+	}
+	return sched_block(deadline);
+}
+
 /* read a guest timespec into an absolute kclock deadline */
 static long deadline_of(const void *uts, bool absolute, bool realtime,
 			uint64_t *deadline)
@@ -224,14 +240,7 @@ static long futex_wait(uint32_t *uaddr, uint32_t val, uint64_t deadline,
 		return -EAGAIN;
 	}
 	list_add_tail(&b->waiters, &w.node);
-	sched_prepare_block(true);
-	spin_unlock(&b->lock);
-
-	r = signal_pending_now() ? -EINTR : 0;
-	if (r == 0)
-		r = sched_block(deadline);
-	else
-		sched_cancel_block();
+	r = block_queued(b, deadline);
 
 	/* woken: off the list already, no lock needed */
 	if (__atomic_load_n(&woken, __ATOMIC_ACQUIRE))
@@ -464,13 +473,7 @@ static long futex_lock_pi(uint32_t *uaddr, uint64_t deadline, bool trylock)
 		w.pi = true;
 		list_add_tail(&b->waiters, &w.node);
 		__atomic_add_fetch(&pi_waiters, 1, __ATOMIC_RELAXED);
-		sched_prepare_block(true);
-		spin_unlock(&b->lock);
-		r = signal_pending_now() ? -EINTR : 0;
-		if (r == 0)
-			r = sched_block(deadline);
-		else
-			sched_cancel_block();
+		r = block_queued(b, deadline);
 		if (!__atomic_load_n(&woken, __ATOMIC_ACQUIRE)) {
 			spin_lock(&b->lock);
 			if (!__atomic_load_n(&woken, __ATOMIC_ACQUIRE))

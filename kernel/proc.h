@@ -212,5 +212,8 @@ int sig_dequeue(uint64_t set, struct k_siginfo *info);
  */
 bool signal_pending_now(void);
 
+/* sleep until a signal the thread does not block is pending: -EINTR */
+long signal_wait(void);
+
 /* the default action of @sig is to terminate (true) or ignore (false) */
 bool sig_default_kills(int sig);

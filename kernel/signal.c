@@ -31,6 +31,19 @@ bool sig_default_kills(int sig)
 	return !(default_ignore & SIGBIT(sig));
 }
 
+long signal_wait(void)
+{
+	for (;;) {
+		sched_prepare_block(true);
+		if (signal_pending_now()) {
+			sched_cancel_block();
+			return -EINTR;
+		}
+		if (sched_block(0) == -EINTR)
+			return -EINTR;
+	}
+}
+
 bool signal_pending_now(void)
 {
 	struct thread *t = current_thread();

@@ -100,16 +100,6 @@ static unsigned tfd_poll(struct file *f, struct poll_table *pt)
 	return m;
 }
 
-static long tfd_fstat(struct file *f, struct stat *st)
-{
-	(void)f;
-	memset(st, 0, sizeof(*st));
-	st->st_mode = 0600;
-	st->st_nlink = 1;
-	st->st_blksize = 4096;
-	return 0;
-}
-
 static long tfd_dpath(struct file *f, char *buf, size_t n)
 {
 	(void)f;
@@ -127,7 +117,7 @@ static void tfd_release(struct file *f)
 static const struct file_ops timerfd_ops = {
 	.read = tfd_read,
 	.poll = tfd_poll,
-	.fstat = tfd_fstat,
+	.fstat = anon_inode_fstat,
 	.dpath = tfd_dpath,
 	.release = tfd_release,
 };

@@ -85,6 +85,9 @@ struct file *file_alloc(const struct file_ops *ops, enum fs_kind fs,
 struct file *file_get(struct file *f);
 void file_put(struct file *f);
 
+/* fstat of an anon_inode file (epoll, eventfd, timerfd) */
+long anon_inode_fstat(struct file *f, struct stat *st);
+
 /* path of @f for /proc/<pid>/fd and /proc/<pid>/cwd */
 long file_dpath(struct file *f, char *buf, size_t n);
 

@@ -169,14 +169,14 @@ static void retick_soon(struct kthread *k)
 }
 
 /*
- * The tick (preemption, timers) or a kick to act on a signal: in guest
+ * Work for the kernel is pending (a flag set by the caller): in guest
  * mode, enter the kernel now; in kernel mode the flag is seen at the next
- * syscall exit or scheduler loop iteration (kernel code is not preempted).
+ * syscall exit or scheduler loop iteration (kernel code is not preempted),
+ * or by the quick tick retick_soon arms.
  */
-static void on_preempt(struct kthread *k, ucontext_t *uc, uint64_t *saved_fs,
-		       uint64_t *saved_sel)
+static void act_soon(struct kthread *k, ucontext_t *uc, uint64_t *saved_fs,
+		     uint64_t *saved_sel)
 {
-	__atomic_store_n(&k->tick_pending, 1, __ATOMIC_RELEASE);
 	if (!k->cur)
 		return;
 	if (interrupted_guest(*saved_sel,
@@ -187,20 +187,20 @@ static void on_preempt(struct kthread *k, ucontext_t *uc, uint64_t *saved_fs,
 		retick_soon(k);
 }
 
+/* the tick (preemption, timers) or a kick to act on a signal */
+static void on_preempt(struct kthread *k, ucontext_t *uc, uint64_t *saved_fs,
+		       uint64_t *saved_sel)
+{
+	__atomic_store_n(&k->tick_pending, 1, __ATOMIC_RELEASE);
+	act_soon(k, uc, saved_fs, saved_sel);
+}
+
 /* an asynchronous signal sent to junction-run from outside */
 static void on_forward(struct kthread *k, int sig, ucontext_t *uc,
 		       uint64_t *saved_fs, uint64_t *saved_sel)
 {
 	kernel_host_signal(sig);
-	if (!k->cur)
-		return;
-	/* in guest mode, enter the kernel now so the signal is acted on */
-	if (interrupted_guest(*saved_sel,
-			      (uint64_t)uc->uc_mcontext.gregs[REG_RIP]))
-		leave_to_kernel(k, uc, *saved_fs, entry_fault_resume, saved_fs,
-				saved_sel);
-	else
-		retick_soon(k);
+	act_soon(k, uc, saved_fs, saved_sel);
 }
 
 void host_signal_c(int sig, siginfo_t *si, void *ucv, uint64_t *saved_fs,

@@ -151,18 +151,7 @@ SYSCALL_DEFINE2(rt_sigsuspend, const uint64_t __user *, umask, size_t,
 	t->sigsuspend_mask = t->sigmask;
 	t->restore_mask = true;
 	t->sigmask = m & ~UNBLOCKABLE;
-	for (;;) {
-		long r;
-
-		sched_prepare_block(true);
-		if (signal_pending_now()) {
-			sched_cancel_block();
-			return -EINTR;
-		}
-		r = sched_block(0);
-		if (r == -EINTR)
-			return r;
-	}
+	return signal_wait();
 }
 
 SYSCALL_DEFINE4(rt_sigtimedwait, const uint64_t __user *, uset,

@@ -251,16 +251,5 @@ SYSCALL_DEFINE4(clock_nanosleep, clockid_t, clk, int, flags,
 
 SYSCALL_DEFINE0(pause)
 {
-	for (;;) {
-		long r;
-
-		sched_prepare_block(true);
-		if (signal_pending_now()) {
-			sched_cancel_block();
-			return -EINTR;
-		}
-		r = sched_block(0);
-		if (r == -EINTR)
-			return r;
-	}
+	return signal_wait();
 }
