@@ -143,6 +143,7 @@ int kernel_init(void)
 		return r;
 	}
 	capture_inherited();
+	entry_init();
 	kclock_init();
 	futex_init();
 	r = hostsig_init();

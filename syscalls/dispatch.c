@@ -1,4 +1,5 @@
 /* dispatch.c - the one C entry for every syscall, whatever its tier */
+#include <cpuid.h>
 #include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -6,6 +7,20 @@
 #include "base/log.h"
 #include "kernel/kernel.h"
 #include "syscalls/syscalls.h"
+
+/* entry.S: rflags bits that need popfq on the way back to the guest */
+extern uint64_t rflags_slow_mask;
+
+#define RFLAGS_SAHF_BITS 0xad7ull /* CF, 1, PF, AF, ZF, SF, IF, OF */
+
+void entry_init(void)
+{
+	unsigned a, b, c, d;
+
+	/* LAHF/SAHF in 64-bit mode: CPUID 0x80000001 ECX bit 0 */
+	if (__get_cpuid(0x80000001, &a, &b, &c, &d) && (c & 1))
+		rflags_slow_mask = ~RFLAGS_SAHF_BITS;
+}
 
 /* per syscall number: has the "not implemented" message been printed? */
 static atomic_uchar reported[SYS_TABLE_SIZE + 1];
@@ -61,7 +76,7 @@ void syscall_entry_c(struct trapframe *tf, int how)
 		 * already pay for the xsave; the fast ones (tens of ns)
 		 * count as user time (README).
 		 */
-		t0 = kclock_ns();
+		t0 = sched_clock_ns();
 		xstate_save(u);
 	}
 	else if (kopts.check_fast && !(u->flags & UT_XSAVED))
@@ -81,7 +96,7 @@ void syscall_entry_c(struct trapframe *tf, int how)
 	tf->rax = (uint64_t)ret;
 	if (t0) {
 		/* the uthread may have moved: it is this_uthread() still */
-		uint64_t t1 = kclock_ns();
+		uint64_t t1 = sched_clock_ns();
 
 		this_uthread()->sys_ns += t1 - t0;
 	}

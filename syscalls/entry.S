@@ -9,6 +9,7 @@
 
 #define TF_RAX		64
 #define TF_RIP		128
+#define TF_RFLAGS	136
 #define TF_FSBASE	152
 
 #define SEL_ALLOW	0
@@ -49,7 +50,11 @@ entry_jmp:
 	pushq	%r14
 	pushq	%r15
 	cld					/* the guest may have left DF set */
-	rdfsbase %rax
+	testl	$0x40100, TF_RFLAGS(%rsp)	/* AC or TF: off in kernel mode */
+	jz	1f
+	pushq	$0x202				/* (as the host's syscall entry) */
+	popfq
+1:	rdfsbase %rax
 	mov	%rax, TF_FSBASE(%rsp)
 	mov	%gs:KT_FSBASE, %rax		/* kernel mode: our own TLS */
 	wrfsbase %rax
@@ -94,6 +99,11 @@ entry_fault_resume:
  * touching the guest stack, then jumps through a per-kthread slot. The
  * range [return_to_guest, return_to_guest_end) counts as kernel mode for
  * host signal handlers even after the selector is BLOCK.
+ *
+ * popfq costs ~9 ns here (it is microcoded); when the saved rflags hold
+ * nothing but the six status flags (and the always-set bits 1 and IF),
+ * OF is set by a subtraction and the other five by sahf, ~1 ns. DF, TF,
+ * AC, ID and friends take popfq (rflags_slow_mask, set by entry_init).
  */
 	.globl	return_to_guest
 	.globl	return_to_guest_end
@@ -104,7 +114,35 @@ return_to_guest:
 	mov	TF_RIP(%rsp), %rax
 	mov	%rax, %gs:KT_RET_RIP
 	movb	$SEL_BLOCK, %gs:KT_SELECTOR	/* guest syscalls trap again */
+	mov	TF_RFLAGS(%rsp), %rax
+	test	rflags_slow_mask(%rip), %rax
+	jnz	1f
 	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbp
+	popq	%rbx
+	popq	%r11
+	popq	%rcx
+	/* rsp = &tf.rax; no flag changes after these two */
+	movzbl	TF_RFLAGS-TF_RAX+1(%rsp), %eax	/* rflags bits 8-15 */
+	and	$0x08, %al			/* OF */
+	shl	$4, %al				/* OF ? 0x80 : 0 */
+	sub	$1, %al				/* 0x80 - 1 overflows: OF */
+	movb	TF_RFLAGS-TF_RAX(%rsp), %ah	/* SF ZF AF PF CF */
+	sahf
+	popq	%rax
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%r10
+	popq	%r8
+	popq	%r9
+	lea	24(%rsp), %rsp			/* orig_rax, rip, rflags */
+	popq	%rsp				/* guest rsp; the fsbase slot stays */
+	jmp	*%gs:KT_RET_RIP
+1:	popq	%r15
 	popq	%r14
 	popq	%r13
 	popq	%r12
@@ -196,5 +234,16 @@ host_syscall_gate:
 	.balign	4096
 	.globl	sud_exempt_end
 sud_exempt_end:
+
+/*
+ * rflags bits that send return_to_guest to popfq: all but CF, bit 1, PF,
+ * AF, ZF, SF, IF and OF once entry_init has seen LAHF/SAHF in 64-bit
+ * mode; every bit (so always popfq) until then.
+ */
+	.data
+	.balign	8
+	.globl	rflags_slow_mask
+rflags_slow_mask:
+	.quad	-1
 
 	.section .note.GNU-stack, "", @progbits

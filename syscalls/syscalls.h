@@ -177,6 +177,8 @@ long sys_not_supported(unsigned long nr);
 
 /* Install our host signal handlers (SIGSYS, faults, forwarded signals). */
 int hostsig_init(void);
+/* the fast flags restore of return_to_guest, if the CPU has LAHF/SAHF */
+void entry_init(void);
 
 /* rewrite.c */
 

@@ -423,6 +423,101 @@ static void run_mmap(void)
 	report("munmap", &vu);
 }
 
+/*
+ * rflags: the status flags, DF and AC survive a syscall, and r11 holds
+ * rflags as they were at the syscall. One site for every pattern, so the
+ * first runs trapped and the rest through the rewritten jump. 128 bytes
+ * below rsp are skipped first: the pushes must not touch a red zone.
+ * Nothing between the popfq and the pushfq makes an unaligned access
+ * (with AC set, Linux turns one into SIGBUS).
+ */
+#define FL_STATUS 0x8d5ul /* CF PF AF ZF SF OF */
+#define FL_DF 0x400ul
+#define FL_AC 0x40000ul
+
+/*
+ * One site per call, in the rewritable `mov $nr,%eax; syscall` form:
+ * getpid, uname(a1), newfstatat(a1, a2, a3, 0).
+ */
+#define FLAGS_SITE(name, nr)                                               \
+	static void flags_##name(uint64_t in, long a1, long a2, long a3,    \
+				 uint64_t *out, uint64_t *r11)              \
+	{                                                                   \
+		register long r10 __asm__("r10") = 0;                       \
+		uint64_t o, r;                                              \
+                                                                            \
+		__asm__ volatile("lea -128(%%rsp), %%rsp" NL                \
+				 "pushq %[in]" NL                           \
+				 "popfq" NL                                 \
+				 "mov $" #nr ", %%eax" NL                   \
+				 "syscall" NL                               \
+				 "pushfq" NL                                \
+				 "popq %[o]" NL                             \
+				 "pushq $0x202" NL /* DF, AC off again */   \
+				 "popfq" NL                                 \
+				 "mov %%r11, %[r]" NL                       \
+				 "lea 128(%%rsp), %%rsp" NL                 \
+				 : [o] "=&r"(o), [r] "=&r"(r), "+D"(a1),    \
+				   "+S"(a2), "+d"(a3), "+r"(r10)            \
+				 : [in] "r"(in)                             \
+				 : "rax", "rcx", "r8", "r9", "r11",         \
+				   "memory", "cc");                         \
+		*out = o;                                                   \
+		*r11 = r;                                                   \
+	}
+FLAGS_SITE(getpid, 39)
+FLAGS_SITE(uname, 63)
+FLAGS_SITE(newfstatat, 262)
+
+static void check_flags(void)
+{
+	static const uint64_t extra[4] = {0, FL_DF, FL_AC, FL_DF | FL_AC};
+	static const char *const names[4] = {"status", "status+DF",
+					     "status+AC", "status+DF+AC"};
+	static struct utsname u;
+	static struct stat st;
+	const uint64_t mask = FL_STATUS | FL_DF | FL_AC;
+
+	for (int e = 0; e < 4; e++) {
+		int bad_flags = 0, bad_r11 = 0, bad_result = 0, runs = 0;
+
+		for (int rep = 0; rep < 2; rep++) {
+			for (unsigned bits = 0; bits < 64; bits++) {
+				uint64_t in = 0x202 | extra[e], out[3], r11[3];
+
+				/* spread the 6 bits over CF PF AF ZF SF OF */
+				in |= (bits & 1) ? 0x1 : 0;
+				in |= (bits & 2) ? 0x4 : 0;
+				in |= (bits & 4) ? 0x10 : 0;
+				in |= (bits & 8) ? 0x40 : 0;
+				in |= (bits & 16) ? 0x80 : 0;
+				in |= (bits & 32) ? 0x800 : 0;
+				memset(&u, 0, sizeof(u));
+				memset(&st, 0, sizeof(st));
+				flags_getpid(in, 0, 0, 0, &out[0], &r11[0]);
+				flags_uname(in, (long)&u, 0, 0, &out[1],
+					    &r11[1]);
+				flags_newfstatat(in, AT_FDCWD, (long)"/",
+						 (long)&st, &out[2], &r11[2]);
+				if (!u.sysname[0] || !S_ISDIR(st.st_mode))
+					bad_result++;
+				for (int i = 0; i < 3; i++) {
+					runs++;
+					if ((out[i] & mask) != (in & mask))
+						bad_flags++;
+					if ((r11[i] & mask) != (in & mask))
+						bad_r11++;
+				}
+			}
+		}
+		printf("rflags %-13s %d syscalls: flags after %s, r11 %s, "
+		       "results %s\n",
+		       names[e], runs, bad_flags ? "CHANGED" : "kept",
+		       bad_r11 ? "WRONG" : "= rflags",
+		       bad_result ? "WRONG" : "ok");
+	}
+}
+
 int main(void)
 {
 	static char buf[1 << 16];
@@ -490,6 +585,7 @@ int main(void)
 		run(10, "clock_gettime", site_clock_gettime_avx,
 		    site_clock_gettime_avx512, a, ok_zero);
 	}
+	check_flags();
 	close(null_fd);
 	close(maps_fd);
 	return e2e_done();
