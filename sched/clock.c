@@ -8,14 +8,21 @@
 #include "sched/sched.h"
 
 /*
- * kclock_ns() is CLOCK_MONOTONIC. It starts as the host vDSO's
- * clock_gettime (~27 ns here; a syscall if there is no vDSO). With an
- * invariant TSC (constant_tsc, nonstop_tsc) the first call CALIB_NS after
- * start measures the TSC's rate over that span, and from then on
- * ns = (tsc * mult) >> 32 + offset (~16 ns). Calibrating this way costs
- * the start of an instance nothing, and a span of CALIB_NS keeps the rate
- * within a few parts per million. Host timers are armed with relative
- * times (sched.c), so what drift remains never delays them.
+ * Two clocks, both on CLOCK_MONOTONIC's epoch:
+ *
+ * kclock_ns() is the host's CLOCK_MONOTONIC itself, read through the vDSO
+ * (~27 ns here; a syscall if there is no vDSO). Every time a guest can
+ * compare with its own clock_gettime - timeouts, deadlines, timers, the
+ * time left of a sleep - is kept in it: a wait never ends before its
+ * deadline as the guest measures it, whatever the TSC or NTP do.
+ *
+ * sched_clock_ns() is for the scheduler's own use (CPU time, the quantum,
+ * steal ages), read on every switch: with an invariant TSC (constant_tsc,
+ * nonstop_tsc), the first call CALIB_NS after start measures the TSC's
+ * rate over that span, and from then on ns = (tsc * mult) >> 32 + offset
+ * (~16 ns). Calibrating this way costs the start of an instance nothing;
+ * what it may be off by (parts per million, and NTP's slewing of the
+ * host clock) only scales CPU times and quanta.
  */
 #define CALIB_NS 20000000ull
 
@@ -46,6 +53,30 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/*
+ * A (TSC, CLOCK_MONOTONIC) pair read close together: the host clock read
+ * between two TSC reads, the closest of a few tries (a preemption between
+ * the reads would skew the rate by its length), the TSC at the midpoint.
+ */
+static void tsc_pair(uint64_t *tsc, uint64_t *ns)
+{
+	uint64_t best = UINT64_MAX;
+
+	for (int i = 0; i < 5; i++) {
+		uint64_t t0 = rdtsc(), n = mono_ns(), t1 = rdtsc();
+
+		if (t1 >= t0 && t1 - t0 < best) {
+			best = t1 - t0;
+			*tsc = t0 + (t1 - t0) / 2;
+			*ns = n;
+		}
+	}
+	if (best == UINT64_MAX) {
+		*tsc = rdtsc();
+		*ns = mono_ns();
+	}
+}
+
 void kclock_init(void)
 {
 	unsigned a, b, c, d;
@@ -53,8 +84,7 @@ void kclock_init(void)
 	vdso_gettime = (long (*)(int, struct timespec *))vdso_sym(
 		"__vdso_clock_gettime");
 	if (__get_cpuid(0x80000007, &a, &b, &c, &d) && (d & (1u << 8))) {
-		calib_ns = mono_ns();
-		calib_tsc = rdtsc();
+		tsc_pair(&calib_tsc, &calib_ns);
 		__atomic_store_n(&calib_state, 1, __ATOMIC_RELEASE);
 	}
 }
@@ -68,8 +98,7 @@ static void calibrate(void)
 	if (!__atomic_compare_exchange_n(&calib_state, &pending, 2, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		return;
-	t1 = rdtsc();
-	n1 = mono_ns();
+	tsc_pair(&t1, &n1);
 	if (t1 <= calib_tsc || n1 <= calib_ns)
 		return; /* a TSC that went back: keep the host's clock */
 	mult = (uint64_t)(((unsigned __int128)(n1 - calib_ns) << 32) /
@@ -84,6 +113,13 @@ void kclock_set_fake(const volatile uint64_t *now)
 }
 
 uint64_t kclock_ns(void)
+{
+	if (__builtin_expect(fake_now != NULL, 0))
+		return *fake_now;
+	return mono_ns();
+}
+
+uint64_t sched_clock_ns(void)
 {
 	uint64_t n;
 

@@ -133,7 +133,8 @@ static void enqueue(struct uthread *u, struct wake_list *wl)
 	 * start is close enough (a waker that has run long is busy, and its
 	 * wakee may as well go elsewhere) and saves a clock read.
 	 */
-	u->enqueued_at = self && self->cur ? self->cur->run_start : kclock_ns();
+	u->enqueued_at =
+		self && self->cur ? self->cur->run_start : sched_clock_ns();
 	runq_push(k, u);
 	len = __atomic_load_n(&k->runq_len, __ATOMIC_RELAXED);
 	if (wl) {
@@ -235,7 +236,7 @@ uint64_t sched_cpu_ns(struct uthread *u)
 {
 	uint64_t t = __atomic_load_n(&u->cpu_ns, __ATOMIC_RELAXED);
 	uint64_t s = __atomic_load_n(&u->run_start, __ATOMIC_RELAXED);
-	uint64_t now = kclock_ns();
+	uint64_t now = sched_clock_ns();
 
 	/* running now (here or on another kthread): count this run too */
 	if (s && now > s)
@@ -251,7 +252,7 @@ static void switch_to(struct kthread *k, struct uthread *prev,
 		      struct uthread *next)
 {
 	void **save = prev ? &prev->ksp : &k->loop_sp;
-	uint64_t now = kclock_ns();
+	uint64_t now = sched_clock_ns();
 
 	/* its switch away may still be finishing on another kthread */
 	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
@@ -274,7 +275,7 @@ static void switch_to(struct kthread *k, struct uthread *prev,
 
 static void switch_to_loop(struct kthread *k, struct uthread *prev)
 {
-	account_out(prev, kclock_ns());
+	account_out(prev, sched_clock_ns());
 	k->prev = prev;
 	k->cur = NULL;
 	sched_switch_stack(&prev->ksp, k->loop_sp);
@@ -457,10 +458,16 @@ static void nudge_a_lone_kthread(struct kthread *self)
 	}
 }
 
+/*
+ * Arm the tick for the earliest of: the first timer (kclock), the end of
+ * the current quantum if others wait, the next balance if another kthread
+ * has a queue (both sched_clock). The host timer is relative, so each is
+ * measured against its own clock; tick_armed is in sched_clock terms.
+ */
 void sched_tick_update(struct kthread *k)
 {
 	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
-	uint64_t want;
+	uint64_t fast, next, delay = UINT64_MAX, want;
 	int others;
 
 	if (k->host_timer < 0)
@@ -475,37 +482,40 @@ void sched_tick_update(struct kthread *k)
 	    __atomic_load_n(&k->runq_len, __ATOMIC_RELAXED) &&
 	    !__atomic_load_n(&k->tick_pending, __ATOMIC_ACQUIRE))
 		return;
-	want = timer_next_deadline(k);
+	fast = sched_clock_ns();
+	next = timer_next_deadline(k);
+	if (next) {
+		uint64_t now = kclock_ns();
+
+		delay = next > now ? next - now : 1;
+	}
 	if (k->cur && __atomic_load_n(&k->runq_len, __ATOMIC_RELAXED)) {
 		uint64_t q = k->cur->run_start + quantum;
+		uint64_t d = q > fast ? q - fast : 1;
 
-		if (!want || q < want)
-			want = q;
+		if (d < delay)
+			delay = d;
 	} else if (k->cur && busiest_other(k, &others)) {
 		uint64_t b = k->last_balance + BALANCE_NS;
+		uint64_t d = b > fast ? b - fast : 1;
 
-		if (!want || b < want)
-			want = b;
+		if (d < delay)
+			delay = d;
 	}
+	if (delay == UINT64_MAX)
+		return; /* a stale tick costs one signal; no syscall now */
+	want = fast + delay;
 	/*
 	 * The armed one-shot fires early enough: nothing to do. (One that
 	 * fired sets tick_pending, seen at the next kernel exit or loop
 	 * iteration, which clears tick_armed and calls here again.)
 	 */
-	if (want && k->tick_armed && k->tick_armed <= want &&
+	if (k->tick_armed && k->tick_armed <= want &&
 	    !__atomic_load_n(&k->tick_pending, __ATOMIC_ACQUIRE))
 		return;
-	if (!want)
-		return; /* a stale tick costs one signal; no syscall now */
 	k->tick_armed = want;
-	/* relative: kclock may drift from the host's clock (clock.c) */
-	{
-		uint64_t now = kclock_ns();
-		uint64_t d = want > now ? want - now : 1;
-
-		its.it_value.tv_sec = (time_t)(d / 1000000000ull);
-		its.it_value.tv_nsec = (long)(d % 1000000000ull);
-	}
+	its.it_value.tv_sec = (time_t)(delay / 1000000000ull);
+	its.it_value.tv_nsec = (long)(delay % 1000000000ull);
 	host_syscall4(SYS_timer_settime, k->host_timer, 0, &its, NULL);
 }
 
@@ -521,8 +531,8 @@ void sched_tick(void)
 		k->tick_armed = 0; /* the one-shot fired */
 	else if (!__atomic_load_n(&k->need_resched, __ATOMIC_RELAXED))
 		return;
-	now = kclock_ns();
-	timer_run_expired(k, now);
+	timer_run_expired(k, 0);
+	now = sched_clock_ns();
 	if (u && kthread_count() > 1 && now - k->last_balance >= BALANCE_NS)
 		balance(k, now);
 	if (u && __atomic_load_n(&k->runq_len, __ATOMIC_RELAXED) &&
@@ -598,13 +608,13 @@ void sched_run(void)
 
 	for (;;) {
 		struct uthread *u;
-		uint64_t now = kclock_ns(), spin_until;
+		uint64_t now = sched_clock_ns(), spin_until;
 
 		if (loop_hook)
 			loop_hook();
 		if (__atomic_exchange_n(&k->tick_pending, 0, __ATOMIC_ACQ_REL))
 			k->tick_armed = 0; /* it fired while we were here */
-		timer_run_expired(k, now);
+		timer_run_expired(k, 0);
 		u = runq_pop(k);
 		if (!u)
 			u = steal(k, now, STEAL_AGE_NS);
@@ -616,11 +626,11 @@ void sched_run(void)
 			return;
 		/* poll briefly, then sleep: idle costs nothing (rule 6) */
 		spin_until = now + IDLE_SPIN_NS;
-		while (!u && (now = kclock_ns()) < spin_until &&
+		while (!u && (now = sched_clock_ns()) < spin_until &&
 		       !atomic_load(&shutting_down)) {
 			uint64_t next = timer_next_deadline(k);
 
-			if (next && next <= now)
+			if (next && next <= kclock_ns())
 				break;
 			u = runq_pop(k);
 			if (!u)

@@ -114,10 +114,10 @@ struct uthread {
 	int on_cpu; /* atomic */
 	int wake_reason; /* enum wake_reason of the last sched_block */
 	bool interruptible; /* the current block may end with WAKE_SIGNAL */
-	uint64_t enqueued_at; /* kclock_ns() when made runnable */
+	uint64_t enqueued_at; /* sched_clock_ns() when made runnable */
 	struct timer block_timer; /* the deadline of sched_block */
 
-	/* CPU time, kclock ns: total run time and the part in our kernel */
+	/* CPU time, sched_clock ns: total run time and the part in our kernel */
 	uint64_t run_start;
 	uint64_t cpu_ns;
 	uint64_t sys_ns;
@@ -170,10 +170,10 @@ struct kthread {
 
 	/* the preemption/timer tick: a one-shot host timer to this thread */
 	int host_timer; /* host timer id, -1 if none */
-	uint64_t tick_armed; /* its deadline, 0 if disarmed */
+	uint64_t tick_armed; /* when it fires, sched_clock_ns(); 0: disarmed */
 	int tick_pending; /* atomic: the host timer fired */
 	int need_resched; /* atomic: the current uthread should yield */
-	uint64_t last_balance; /* when it last pulled work from others */
+	uint64_t last_balance; /* when it last pulled work (sched_clock_ns) */
 
 	void *altstack;
 
@@ -243,9 +243,17 @@ struct kthread *kthread_get(int i);
 /* clock.c */
 
 void kclock_init(void);
-/* monotonic nanoseconds (CLOCK_MONOTONIC's epoch), cheap (TSC) */
+/*
+ * CLOCK_MONOTONIC nanoseconds, exactly the host's (vDSO): every deadline
+ * and timeout a guest can check against its own clock is in this one.
+ */
 uint64_t kclock_ns(void);
-/* unit tests: kclock_ns() returns *@now from here on (NULL: the real clock) */
+/*
+ * The same epoch and about the same rate, cheaper (TSC): CPU time and the
+ * scheduler's own decisions only, never a guest-visible deadline.
+ */
+uint64_t sched_clock_ns(void);
+/* unit tests: both clocks return *@now from here on (NULL: the real ones) */
 void kclock_set_fake(const volatile uint64_t *now);
 
 /* timer.c */
@@ -260,7 +268,10 @@ void timer_cancel_sync(struct timer *t);
 bool timer_armed(struct timer *t);
 /* earliest deadline on @k, or 0 */
 uint64_t timer_next_deadline(struct kthread *k);
-/* run the expired timers of @k (no lock held); how many ran */
+/*
+ * Run the timers of @k due at @now (kclock ns; 0: read kclock_ns(), and
+ * only if @k has timers). No lock held. How many ran.
+ */
 int timer_run_expired(struct kthread *k, uint64_t now);
 
 /* waitq.c */

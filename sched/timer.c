@@ -167,6 +167,12 @@ int timer_run_expired(struct kthread *k, uint64_t now)
 {
 	int n = 0;
 
+	if (!now) {
+		if (!__atomic_load_n(&k->nr_timers, __ATOMIC_ACQUIRE))
+			return 0;
+		now = kclock_ns();
+	}
+
 	for (;;) {
 		struct timer *t;
 
