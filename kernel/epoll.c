@@ -30,9 +30,12 @@
  *
  * Locks: ep_mtx (global) serializes the structural changes - ctl, the
  * release of an epoll or of a watched file, loop checks; then a file's
- * waitq lock, then epoll.lock (the wakeup path). A file is never released
- * (file_put) with ep_mtx held. An item's file is alive while the item is
- * not dead: it is marked dead, under epoll.lock, before the file goes.
+ * waitq lock, then epoll.lock (the wakeup path). ep_mtx is recursive on
+ * its kthread: a ctl polls a nested epoll, whose poll may drop the last
+ * reference of a file another thread closed meanwhile, and that release
+ * takes ep_mtx again (kernel code is not preempted, so the kthread names
+ * the holder). An item's file is alive while the item is not dead: it is
+ * marked dead, under epoll.lock, before the file goes.
  */
 #define EP_MAX_NESTS 4 /* epoll-to-epoll links on a path, as Linux */
 #define EP_CHUNK 1024 /* events gathered per copy to the guest */
@@ -70,6 +73,29 @@ struct epoll {
 };
 
 static struct spinlock ep_mtx = SPINLOCK_INIT;
+static struct kthread *ep_mtx_owner; /* atomic */
+static int ep_mtx_depth; /* the owner's */
+
+static void ep_mtx_lock(void)
+{
+	struct kthread *self = this_kthread();
+
+	if (__atomic_load_n(&ep_mtx_owner, __ATOMIC_RELAXED) == self) {
+		ep_mtx_depth++;
+		return;
+	}
+	spin_lock(&ep_mtx);
+	__atomic_store_n(&ep_mtx_owner, self, __ATOMIC_RELAXED);
+	ep_mtx_depth = 1;
+}
+
+static void ep_mtx_unlock(void)
+{
+	if (--ep_mtx_depth)
+		return;
+	__atomic_store_n(&ep_mtx_owner, NULL, __ATOMIC_RELAXED);
+	spin_unlock(&ep_mtx);
+}
 
 static const struct file_ops epoll_ops;
 
@@ -188,10 +214,10 @@ static void item_remove(struct epitem *it)
 
 void eventpoll_release(struct file *f)
 {
-	spin_lock(&ep_mtx);
+	ep_mtx_lock();
 	while (f->ep_items.next && !list_empty(&f->ep_items))
 		item_remove(list_entry(f->ep_items.next, struct epitem, fnode));
-	spin_unlock(&ep_mtx);
+	ep_mtx_unlock();
 }
 
 /* the longest chain of epolls inside @ep (links); ep_mtx held */
@@ -324,7 +350,7 @@ long ep_ctl(struct file *epf, int op, int fd, struct file *target,
 	     (ev.events & ~(uint32_t)EXCLUSIVE_OK)))
 		return -EINVAL;
 
-	spin_lock(&ep_mtx);
+	ep_mtx_lock();
 	switch (op) {
 	case EPOLL_CTL_ADD:
 		r = ctl_add(ep, fd, target, &ev);
@@ -358,7 +384,7 @@ long ep_ctl(struct file *epf, int op, int fd, struct file *target,
 		r = -EINVAL;
 		break;
 	}
-	spin_unlock(&ep_mtx);
+	ep_mtx_unlock();
 	return r;
 }
 
@@ -367,7 +393,8 @@ long ep_ctl(struct file *epf, int op, int fd, struct file *target,
  * room for go back to the front of the ready list, level-triggered ones
  * it reported to the back: every ready item gets its turn (Linux).
  */
-static int collect(struct epoll *ep, struct epoll_event *out, int max)
+static int collect(struct epoll *ep, struct epoll_event *out, int max,
+		   struct list_node *level)
 {
 	struct list_node batch, rest;
 	int count = 0;
@@ -425,7 +452,7 @@ static int collect(struct epoll *ep, struct epoll_event *out, int max)
 				it->armed = false;
 			else if (!(it->events & EPOLLET) && !it->dead &&
 				 list_empty(&it->rnode))
-				list_add_tail(&ep->ready, &it->rnode); /* level */
+				list_add_tail(level, &it->rnode); /* level */
 			spin_unlock(&ep->lock);
 		}
 		item_put(it);
@@ -442,6 +469,8 @@ long ep_wait(struct file *epf, void *uevents, int maxevents,
 	struct epoll *ep = epf->priv;
 	struct epoll_event *kev;
 	int chunk = maxevents < EP_CHUNK ? maxevents : EP_CHUNK;
+	struct list_node level; /* reported level-triggered items, under ep->lock */
+	bool requeued;
 	long r, total = 0;
 
 	if (maxevents <= 0 || maxevents > EP_MAX_EVENTS)
@@ -451,8 +480,9 @@ long ep_wait(struct file *epf, void *uevents, int maxevents,
 	kev = kmalloc(sizeof(*kev) * (size_t)chunk);
 	if (!kev)
 		return -ENOMEM;
+	list_init(&level);
 	for (;;) {
-		r = collect(ep, kev, chunk);
+		r = collect(ep, kev, chunk, &level);
 		if (r || (has_timeout && !deadline))
 			break;
 		spin_lock(&ep->lock);
@@ -465,7 +495,7 @@ long ep_wait(struct file *epf, void *uevents, int maxevents,
 				      signal_pending_now);
 		spin_unlock(&ep->lock);
 		if (r == -ETIMEDOUT) {
-			r = collect(ep, kev, chunk);
+			r = collect(ep, kev, chunk, &level);
 			break;
 		}
 		if (r < 0)
@@ -485,10 +515,31 @@ long ep_wait(struct file *epf, void *uevents, int maxevents,
 			break;
 		r = collect(ep, kev,
 			    maxevents - total < chunk ? (int)(maxevents - total)
-						      : chunk);
+						      : chunk,
+			    &level);
 	}
 	kfree(kev);
-	return total ? total : r;
+	if (total)
+		r = total;
+	/*
+	 * The level-triggered items reported are ready again, for the next
+	 * call - not for a later chunk of this one, which would report them
+	 * twice. Like Linux, other waiters are told.
+	 */
+	spin_lock(&ep->lock);
+	requeued = !list_empty(&level);
+	while (!list_empty(&level)) {
+		struct list_node *n = level.next;
+
+		list_del(n);
+		list_add_tail(&ep->ready, n);
+	}
+	spin_unlock(&ep->lock);
+	if (requeued) {
+		waitq_wake(&ep->wq, POLLIN, 1);
+		waitq_wake(&ep->poll_wq, POLLIN, 1 << 30);
+	}
+	return r;
 }
 
 static unsigned ep_poll(struct file *f, struct poll_table *pt)
@@ -529,10 +580,10 @@ static void ep_release(struct file *f)
 	struct epoll *ep = f->priv;
 
 	/* its own items (what watches it went in eventpoll_release) */
-	spin_lock(&ep_mtx);
+	ep_mtx_lock();
 	while (!list_empty(&ep->items))
 		item_remove(list_entry(ep->items.next, struct epitem, node));
-	spin_unlock(&ep_mtx);
+	ep_mtx_unlock();
 	kfree(ep);
 }
 

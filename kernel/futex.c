@@ -191,7 +191,7 @@ static long deadline_of(const void *uts, bool absolute, bool realtime,
 		return -EFAULT;
 	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
 		return -EINVAL;
-	ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	ns = ns_sat((uint64_t)ts.tv_sec, (uint64_t)ts.tv_nsec);
 	if (!absolute) {
 		*deadline = kclock_ns() + ns;
 	} else if (realtime) {
@@ -624,15 +624,24 @@ long futex_op(uint32_t *uaddr, int op, uint32_t val, const void *utimeout,
 	if (realtime && cmd != FUTEX_WAIT_BITSET &&
 	    cmd != FUTEX_WAIT_REQUEUE_PI && cmd != FUTEX_LOCK_PI2)
 		return -ENOSYS; /* as Linux */
+	/*
+	 * Interrupted by a signal (see sig_handle_pending): an untimed wait
+	 * restarts under SA_RESTART, as on Linux; a timed one returns EINTR
+	 * if a handler ran; LOCK_PI never returns EINTR (glibc would take a
+	 * mutex it does not hold).
+	 */
 	switch (cmd) {
 	case FUTEX_WAIT:
 		r = deadline_of(utimeout, false, false, &deadline);
-		return r < 0 ? r
-			     : futex_wait(uaddr, val, deadline,
-					  FUTEX_BITSET_MATCH_ANY);
+		if (r == 0)
+			r = futex_wait(uaddr, val, deadline,
+				       FUTEX_BITSET_MATCH_ANY);
+		return r == -EINTR && !deadline ? -ERESTARTSYS : r;
 	case FUTEX_WAIT_BITSET:
 		r = deadline_of(utimeout, true, realtime, &deadline);
-		return r < 0 ? r : futex_wait(uaddr, val, deadline, val3);
+		if (r == 0)
+			r = futex_wait(uaddr, val, deadline, val3);
+		return r == -EINTR && !deadline ? -ERESTARTSYS : r;
 	case FUTEX_WAKE:
 		return futex_wake(uaddr, (int)val);
 	case FUTEX_WAKE_BITSET:
@@ -651,10 +660,14 @@ long futex_op(uint32_t *uaddr, int op, uint32_t val, const void *utimeout,
 	case FUTEX_LOCK_PI:
 		/* absolute, CLOCK_REALTIME (see futex(2)) */
 		r = deadline_of(utimeout, true, true, &deadline);
-		return r < 0 ? r : futex_lock_pi(uaddr, deadline, false);
+		if (r == 0)
+			r = futex_lock_pi(uaddr, deadline, false);
+		return r == -EINTR ? -ERESTARTNOINTR : r;
 	case FUTEX_LOCK_PI2:
 		r = deadline_of(utimeout, true, realtime, &deadline);
-		return r < 0 ? r : futex_lock_pi(uaddr, deadline, false);
+		if (r == 0)
+			r = futex_lock_pi(uaddr, deadline, false);
+		return r == -EINTR ? -ERESTARTNOINTR : r;
 	case FUTEX_TRYLOCK_PI:
 		return futex_lock_pi(uaddr, 0, true);
 	case FUTEX_UNLOCK_PI:
@@ -750,12 +763,20 @@ long futex_waitv(const void *uwaiters, unsigned n, unsigned flags,
 			r = -EINTR;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		struct futex_bucket *b = bucket_of(ws[i].uaddr);
+		/* a requeue may move an entry: its bucket is the locked one */
+		for (;;) {
+			struct futex_bucket *b = bucket_of(ws[i].uaddr);
 
-		spin_lock(&b->lock);
-		if (!list_empty(&ws[i].node))
-			list_del(&ws[i].node);
-		spin_unlock(&b->lock);
+			spin_lock(&b->lock);
+			if (b != bucket_of(ws[i].uaddr)) {
+				spin_unlock(&b->lock);
+				continue;
+			}
+			if (!list_empty(&ws[i].node))
+				list_del(&ws[i].node);
+			spin_unlock(&b->lock);
+			break;
+		}
 	}
 	if (__atomic_load_n(&woken, __ATOMIC_ACQUIRE))
 		r = woken - 1; /* the index of the futex that woke us */

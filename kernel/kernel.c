@@ -249,7 +249,7 @@ void kernel_exit_work(struct trapframe *tf)
 	    ((__atomic_load_n(&t->sig_pending, __ATOMIC_RELAXED) |
 	      __atomic_load_n(&p->sig_pending, __ATOMIC_RELAXED)) &
 	     ~t->sigmask) ||
-	    (tf->orig_rax != (uint64_t)-1 && (long)tf->rax == -EINTR))
+	    (tf->orig_rax != (uint64_t)-1 && sys_interrupted((long)tf->rax)))
 		sig_handle_pending(tf);
 }
 

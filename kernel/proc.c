@@ -269,6 +269,15 @@ static void thread_release(struct uthread *u)
 	kfree((struct thread *)u);
 }
 
+static bool clone_caller_killed(void)
+{
+	struct uthread *u = this_uthread();
+
+	/* kernel-only uthreads (unit tests) have no struct thread */
+	return u && u->release == thread_release &&
+	       __atomic_load_n(&current_thread()->killed, __ATOMIC_ACQUIRE);
+}
+
 struct thread *thread_create(struct proc *p, void (*fn)(void *), void *arg)
 {
 	struct thread *t = kcalloc(1, sizeof(*t));
@@ -295,6 +304,19 @@ struct thread *thread_create(struct proc *p, void (*fn)(void *), void *arg)
 	t->sigaltstack.ss_flags = SS_DISABLE;
 	memcpy(t->comm, p->comm, sizeof(t->comm));
 	spin_lock(&p->lock);
+	/*
+	 * A clone racing with exit_group or execve: kill_others has marked
+	 * the threads there were, and would miss this one. The caller is
+	 * going too (killed, or the exec thread kills it).
+	 */
+	if (p->nr_threads &&
+	    (p->exit_group_started || p->exec_thread || clone_caller_killed())) {
+		spin_unlock(&p->lock);
+		uthread_destroy(&t->ut);
+		pid_free(t->tid);
+		kfree(t);
+		return NULL;
+	}
 	list_add_tail(&p->threads, &t->proc_node);
 	p->nr_threads++;
 	spin_unlock(&p->lock);
@@ -354,8 +376,9 @@ static void robust_cleanup(struct thread *t)
 	if (!t->robust_list ||
 	    copy_from_user(&head, (void *)t->robust_list, sizeof(head)))
 		return;
-	entry = head.next;
-	pending = head.pending;
+	/* bit 0 of a link marks a PI mutex (glibc), not part of the address */
+	entry = head.next & ~1ull;
+	pending = head.pending & ~1ull;
 	while (entry != t->robust_list && n++ < ROBUST_LIST_LIMIT) {
 		uint64_t next;
 
@@ -364,7 +387,7 @@ static void robust_cleanup(struct thread *t)
 		if (entry != pending)
 			futex_owner_died((uint32_t *)(entry + head.futex_offset),
 					 t->tid);
-		entry = next;
+		entry = next & ~1ull;
 	}
 	if (pending)
 		futex_owner_died((uint32_t *)(pending + head.futex_offset),

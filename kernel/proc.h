@@ -1,6 +1,7 @@
 /* proc.h - guest processes and threads */
 #pragma once
 
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -201,6 +202,20 @@ void sig_send_info(struct proc *p, struct thread *t, int sig,
  * default action), and restart or fail an interrupted syscall.
  */
 void sig_handle_pending(struct trapframe *tf);
+
+/*
+ * Internal returns of an interrupted syscall, as Linux's; never seen by a
+ * guest (sig_handle_pending turns them into a restart or -EINTR):
+ * ERESTARTSYS restarts unless a handler without SA_RESTART runs,
+ * ERESTARTNOINTR always restarts.
+ */
+#define ERESTARTSYS 512
+#define ERESTARTNOINTR 513
+
+static inline bool sys_interrupted(long rax)
+{
+	return rax == -EINTR || rax == -ERESTARTSYS || rax == -ERESTARTNOINTR;
+}
 
 /* take one pending signal in @set (rt_sigtimedwait); 0 if none */
 int sig_dequeue(uint64_t set, struct k_siginfo *info);

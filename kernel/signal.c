@@ -244,7 +244,8 @@ void sig_handle_pending(struct trapframe *tf)
 	struct proc *p = t->proc;
 	unsigned long nr = (unsigned long)(long)(int)tf->orig_rax;
 	bool in_syscall = tf->orig_rax != (uint64_t)-1;
-	bool interrupted = in_syscall && (long)tf->rax == -EINTR;
+	long ret = (long)tf->rax;
+	bool interrupted = in_syscall && sys_interrupted(ret);
 	uint64_t oldmask = t->restore_mask ? t->sigsuspend_mask : t->sigmask;
 	struct k_siginfo info;
 	struct sig_qinfo qi;
@@ -297,7 +298,7 @@ void sig_handle_pending(struct trapframe *tf)
 		goto deliver;
 	}
 	/* nothing delivered: an interrupted call restarts transparently */
-	if (interrupted && restartable(nr)) {
+	if (interrupted && (ret != -EINTR || restartable(nr))) {
 		tf->rax = tf->orig_rax;
 		tf->rip -= 2;
 	}
@@ -311,9 +312,13 @@ deliver: {
 	struct k_sigaction act = p->sigact[sig - 1];
 
 	if (interrupted) {
-		if ((act.flags & SA_RESTART) && restartable(nr)) {
+		if (ret == -ERESTARTNOINTR ||
+		    ((act.flags & SA_RESTART) &&
+		     (ret == -ERESTARTSYS || restartable(nr)))) {
 			tf->rax = tf->orig_rax;
 			tf->rip -= 2; /* the syscall instruction, again */
+		} else {
+			tf->rax = (uint64_t)-EINTR;
 		}
 	}
 	if (act.flags & SA_RESETHAND) {

@@ -162,7 +162,7 @@ int tfd_create(int clockid, int flags, struct file **out)
 
 static uint64_t ts_ns(const struct timespec *ts)
 {
-	return (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec;
+	return ns_sat((uint64_t)ts->tv_sec, (uint64_t)ts->tv_nsec);
 }
 
 static void ns_ts(uint64_t ns, struct timespec *ts)

@@ -254,6 +254,20 @@ uint64_t kclock_ns(void);
  */
 uint64_t sched_clock_ns(void);
 /* unit tests: both clocks return *@now from here on (NULL: the real ones) */
+
+/*
+ * The longest time we keep, ~146 years: "never" for a guest's timeout,
+ * and still no overflow when added to a clock reading or a deadline.
+ */
+#define KTIME_MAX (1ull << 62)
+
+/* @sec s + @nsec ns (nsec < 1e9), saturated at KTIME_MAX */
+static inline uint64_t ns_sat(uint64_t sec, uint64_t nsec)
+{
+	if (sec >= KTIME_MAX / 1000000000ull)
+		return KTIME_MAX;
+	return sec * 1000000000ull + nsec;
+}
 void kclock_set_fake(const volatile uint64_t *now);
 
 /* timer.c */

@@ -334,25 +334,90 @@ static bool pad_used(uint64_t a)
 	return false;
 }
 
+static int reloc_len(const uint8_t *p, int n, int *ripdisp);
+
+/*
+ * Length of the instruction at @p for a forward walk from a syscall to
+ * the jmp or ret after it: the simple forms reloc_len knows, cmp with
+ * %eax/%rax and an imm32, and conditional jumps. 0 if another.
+ */
+static int walk_len(const uint8_t *p, int n)
+{
+	int rd, i = 0, len;
+
+	if (n <= 0 || p[0] == 0xcc)
+		return 0;
+	len = reloc_len(p, n, &rd);
+	if (len)
+		return len;
+	if (n > 1 && (p[0] & 0xf0) == 0x40)
+		i = 1; /* REX */
+	if (p[i] == 0x3d)
+		return i + 5 <= n ? i + 5 : 0;
+	if (!i && p[0] >= 0x70 && p[0] <= 0x7f)
+		return n >= 2 ? 2 : 0;
+	if (!i && n >= 6 && p[0] == 0x0f && p[1] >= 0x80 && p[1] <= 0x8f)
+		return 6;
+	return 0;
+}
+
+/*
+ * Is there an instruction at @s of @w, decoding forward from @from (the
+ * end of the syscall)? Only the forms of walk_len: true means certain.
+ */
+static bool walk_reaches(const uint8_t *w, int wn, int from, int s)
+{
+	int at = from;
+
+	while (at < s) {
+		int len = walk_len(w + at, wn - at);
+
+		if (!len)
+			return false;
+		at += len;
+	}
+	return at == s;
+}
+
 /*
  * find_pad - 7 free bytes of padding within a rel8 jump of the syscall
- * at @site, inside [@lo, @hi) (the mapping). @w holds the bytes of
- * [@w0, @w0 + @wn). Returns the address or 0.
+ * at @site, in @mm. @w holds the bytes of [@w0, @w0 + @wn) (clipped to
+ * the mapping). Returns the address or 0.
  */
-static uint64_t find_pad(uint64_t site, const uint8_t *w, uint64_t w0, int wn)
+static uint64_t find_pad(struct mm *mm, uint64_t site, const uint8_t *w,
+			 uint64_t w0, int wn)
 {
-	for (int i = 0; i < wn; i++) {
-		bool dead = w[i] == 0xc3 || w[i] == 0xcc ||
-			    (i >= 4 && w[i - 4] == 0xe9) ||
-			    (i >= 1 && w[i - 1] == 0xeb);
-		int j = i + 1, len;
+	int after = (int)(site + 2 - w0); /* the end of the syscall, in @w */
 
-		if (!dead)
+	for (int i = 0; i < wn; i++) {
+		/* where the transfer ending at @i starts (c3, cc, eb, e9) */
+		int start = w[i] == 0xc3 || w[i] == 0xcc ? i
+			    : i >= 1 && w[i - 1] == 0xeb ? i - 1
+			    : i >= 4 && w[i - 4] == 0xe9 ? i - 4
+							 : -1;
+		int j = i + 1, len;
+		bool all_int3 = true;
+
+		if (start < 0)
 			continue;
 		/* a run of NOPs right after an unconditional transfer */
-		while (j < wn && (len = nop_len(w + j, wn - j)) > 0)
+		while (j < wn && (len = nop_len(w + j, wn - j)) > 0) {
+			all_int3 &= len == 1 && w[j] == 0xcc;
 			j += len;
+		}
 		if (j >= wn || ((w0 + (uint64_t)j) & 15) || j - (i + 1) < 7)
+			continue;
+		/*
+		 * Byte values alone do not prove the transfer is one (01 c3
+		 * is add %eax,%ebx), and loop alignment NOPs are executed.
+		 * It is certain as int3 fill (nothing runs into an int3: Go's
+		 * linker, clang); when decoding from the syscall reaches it
+		 * (glibc's `syscall; cmp; ja; ret`); or when the unwind table
+		 * ends a function right after it (ehframe.c).
+		 */
+		if (!all_int3 &&
+		    !(start >= after && walk_reaches(w, wn, after, start)) &&
+		    !ehframe_fde_ends_at(mm, site, w0 + (uint64_t)i + 1))
 			continue;
 		for (int k = i + 1; k + 7 <= j; k++) {
 			uint64_t a = w0 + (uint64_t)k;
@@ -680,7 +745,7 @@ int rewrite_site(uint64_t rip, unsigned long nr)
 			w1 = v->end;
 		spin_unlock(&t->proc->mm->lock);
 		if (!v || copy_from_user(w, (void *)w0, w1 - w0) ||
-		    !(pad = find_pad(sc, w, w0, (int)(w1 - w0))) ||
+		    !(pad = find_pad(t->proc->mm, sc, w, w0, (int)(w1 - w0))) ||
 		    nr_pads == MAX_PADS) {
 			r = rewrite_mov_window(t, sc, nr, mt);
 			goto out;

@@ -155,7 +155,7 @@ static long rel_deadline(const struct timespec __user *uts, uint64_t *dl)
 		return -EFAULT;
 	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
 		return -EINVAL;
-	ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	ns = ns_sat((uint64_t)ts.tv_sec, (uint64_t)ts.tv_nsec);
 	/* deadline 0 means "do not wait" to do_poll */
 	*dl = ns ? kclock_ns() + ns : 0;
 	return 0;
@@ -333,8 +333,9 @@ SYSCALL_DEFINE5(select, int, nfds, unsigned long __user *, in,
 		if (tv.tv_sec < 0 || tv.tv_usec < 0)
 			return -EINVAL;
 		/* Linux accepts usec >= 1e6 here and normalizes */
-		ns = (uint64_t)tv.tv_sec * 1000000000ull +
-		     (uint64_t)tv.tv_usec * 1000ull;
+		ns = ns_sat((uint64_t)tv.tv_sec +
+				    (uint64_t)tv.tv_usec / 1000000ull,
+			    (uint64_t)tv.tv_usec % 1000000ull * 1000ull);
 		dl = ns ? kclock_ns() + ns : 0;
 	}
 	r = select_common(nfds, in, out, ex, dl, utv != NULL);

@@ -176,8 +176,8 @@ SYSCALL_DEFINE4(rt_sigtimedwait, const uint64_t __user *, uset,
 			return -EFAULT;
 		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
 			return -EINVAL;
-		deadline = kclock_ns() + (uint64_t)ts.tv_sec * 1000000000ull +
-			   (uint64_t)ts.tv_nsec;
+		deadline = kclock_ns() +
+			   ns_sat((uint64_t)ts.tv_sec, (uint64_t)ts.tv_nsec);
 	}
 	for (;;) {
 		sig = sig_dequeue(set, &info);

@@ -198,7 +198,7 @@ static long ts_to_ns(const struct timespec __user *uts, uint64_t *ns)
 		return -EFAULT;
 	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
 		return -EINVAL;
-	*ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	*ns = ns_sat((uint64_t)ts.tv_sec, (uint64_t)ts.tv_nsec);
 	return 0;
 }
 

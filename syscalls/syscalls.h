@@ -180,6 +180,15 @@ int hostsig_init(void);
 /* the fast flags restore of return_to_guest, if the CPU has LAHF/SAHF */
 void entry_init(void);
 
+/* ehframe.c */
+
+struct mm;
+/*
+ * Does a function of the object mapped at @site end exactly at @x, by its
+ * .eh_frame_hdr? false if not, or not known.
+ */
+bool ehframe_fde_ends_at(struct mm *mm, uint64_t site, uint64_t x);
+
 /* rewrite.c */
 
 /* Set up tier 2; @enable false is --no-rewrite. Returns 0 or -errno. */
