@@ -124,6 +124,25 @@ static void on_fault(struct kthread *k, int sig, siginfo_t *si,
 	greg_t *g = uc->uc_mcontext.gregs;
 	uint64_t ip = (uint64_t)g[REG_RIP];
 
+	/*
+	 * A guest that single-steps itself (TF) traps in our entry and exit
+	 * asm too. Entering, TF is cleared and put back into the trapframe
+	 * by syscall_entry_c. Leaving, the trap comes after the last popq, on
+	 * the final jmp: that jmp is done here, and the CPU traps again after
+	 * the guest's first instruction, as after a syscall on Linux.
+	 */
+	if (sig == SIGTRAP && si->si_code == TRAP_TRACE &&
+	    in_range(ip, entry_jmp, entry_jmp_end)) {
+		g[REG_EFL] &= ~(greg_t)EFLAGS_TF;
+		k->guest_tf = true;
+		return;
+	}
+	if (sig == SIGTRAP && si->si_code == TRAP_TRACE &&
+	    in_range(ip, return_to_guest, return_to_guest_end) &&
+	    *saved_sel == 1) {
+		g[REG_RIP] = (greg_t)k->ret_rip;
+		return;
+	}
 	if (!interrupted_guest(*saved_sel, ip)) {
 		/* a guest pointer we copy through: return -EFAULT there */
 		if (usercopy_fixup(uc))

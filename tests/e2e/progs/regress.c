@@ -283,6 +283,65 @@ static void run_pad(void)
 		    regress_sum(10), 65);
 }
 
+/*
+ * tf-step: a guest single-stepping itself (TF) through a syscall. Linux
+ * reports a trap at the instruction after the syscall; junction must not
+ * take the traps inside its own entry and exit code for its own faults.
+ */
+#include <ucontext.h>
+
+static volatile long tf_traps, tf_after_syscall;
+extern char regress_after_syscall[];
+
+static void on_trap(int s, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	(void)s;
+	(void)si;
+	/* after the first instruction there, a 1-byte pushfq */
+	if ((char *)uc->uc_mcontext.gregs[REG_RIP] == regress_after_syscall + 1)
+		tf_after_syscall++;
+	if (++tf_traps > 1000)
+		uc->uc_mcontext.gregs[REG_EFL] &= ~0x100l; /* enough */
+}
+
+static long tf_getpid(void)
+{
+	long r;
+
+	__asm__ volatile("pushfq\n\t"
+			 "orq $0x100, (%%rsp)\n\t"
+			 "popfq\n\t" /* TF: a trap after each instruction */
+			 "mov $39, %%eax\n\t"
+			 "syscall\n"
+			 "regress_after_syscall:\n\t"
+			 "pushfq\n\t"
+			 "andq $~0x100, (%%rsp)\n\t"
+			 "popfq"
+			 : "=a"(r)
+			 :
+			 : "rcx", "r11", "memory", "cc");
+	return r;
+}
+
+static void run_tf_step(void)
+{
+	struct sigaction sa;
+	long bad = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_trap;
+	sa.sa_flags = SA_SIGINFO;
+	must("sigaction", sigaction(SIGTRAP, &sa, NULL));
+	for (int i = 0; i < 5; i++) /* trapped, rewritten, jumped */
+		bad += tf_getpid() != getpid();
+	expect_long("tf-step: getpid while single-stepping, wrong", bad, 0);
+	expect_true("tf-step: traps taken", tf_traps > 0);
+	expect_long("tf-step: traps one instruction after the syscall",
+		    tf_after_syscall, 5);
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -303,9 +362,11 @@ int main(int argc, char **argv)
 		run_robust_pi_list();
 	else if (!strcmp(mode, "pad"))
 		run_pad();
+	else if (!strcmp(mode, "tf-step"))
+		run_tf_step();
 	else
 		say("usage", "regress clone-exit|epoll-nested-close|"
 			     "epoll-many-ready|pi-signal|huge-timeout|"
-			     "robust-pi-list|pad");
+			     "robust-pi-list|pad|tf-step");
 	return e2e_done();
 }
