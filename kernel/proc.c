@@ -400,7 +400,6 @@ _Noreturn void thread_exit(int code)
 	struct proc *p = t->proc;
 	bool last;
 
-	(void)code;
 	/* no xstate_save: nobody needs a dying thread's vector state */
 	robust_cleanup(t);
 	if (t->clear_child_tid) {
@@ -410,9 +409,18 @@ _Noreturn void thread_exit(int code)
 		if (copy_to_user((void *)t->clear_child_tid, &zero, 4) == 0)
 			futex_wake((uint32_t *)t->clear_child_tid, 1);
 	}
+	/* no thread_find from now on (before exec is told, below) */
+	spin_lock(&pid_lock);
+	pids[t->tid].t = NULL;
+	spin_unlock(&pid_lock);
 	spin_lock(&p->lock);
 	list_del(&t->proc_node);
 	last = --p->nr_threads == 0;
+	/* the last thread out ends the process with its code (exit(2)) */
+	if (last && !p->exit_group_started) {
+		p->exit_group_started = true;
+		p->exit_status = (code & 0xff) << 8;
+	}
 	{
 		/* the current run too: it is not switched out yet */
 		uint64_t cpu = sched_cpu_ns(&t->ut);
@@ -424,9 +432,6 @@ _Noreturn void thread_exit(int code)
 	if (p->exec_thread && p->nr_threads == 1)
 		waitq_wake(&p->exit_wq, ~0u, 0);
 	spin_unlock(&p->lock);
-	spin_lock(&pid_lock);
-	pids[t->tid].t = NULL;
-	spin_unlock(&pid_lock);
 	futex_exit_pi(t->tid);
 	if (t->tid != p->pid)
 		pid_free(t->tid);

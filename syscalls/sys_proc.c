@@ -45,17 +45,7 @@ SYSCALL_DEFINE0(getppid)
 
 SYSCALL_DEFINE1(exit, int, code)
 {
-	struct proc *p = current_proc();
-	bool last;
-
 	/* the last thread's exit ends the process with its code */
-	spin_lock(&p->lock);
-	last = p->nr_threads == 1;
-	if (last && !p->exit_group_started) {
-		p->exit_group_started = true;
-		p->exit_status = (code & 0xff) << 8;
-	}
-	spin_unlock(&p->lock);
 	thread_exit(code);
 }
 
