@@ -232,10 +232,16 @@ static uint64_t find_hdr(uint64_t base)
 	return bias + hdr;
 }
 
-bool ehframe_fde_ends_at(struct mm *mm, uint64_t site, uint64_t x)
+/*
+ * The function (FDE) of the object mapped at @site that is the last to
+ * start at or before @x (@strict: before @x): its [start, end). false if
+ * there is none, or no table we can read.
+ */
+static bool fde_before(struct mm *mm, uint64_t site, uint64_t x, bool strict,
+		       uint64_t *start, uint64_t *end)
 {
 	uint64_t base = image_base(mm, site), hdr, p, count, eh_ptr;
-	uint64_t start, range, fstart;
+	uint64_t range, fstart;
 	uint8_t h[4];
 	int64_t lo, hi;
 	int32_t e[2];
@@ -252,13 +258,15 @@ bool ehframe_fde_ends_at(struct mm *mm, uint64_t site, uint64_t x)
 	/* the table: pairs of sdata4 (start, fde) relative to @hdr, sorted */
 	lo = 0;
 	hi = (int64_t)count - 1;
-	while (lo < hi) { /* the last function starting before @x */
+	while (lo < hi) {
 		int64_t mid = (lo + hi + 1) / 2;
 		int32_t s;
+		uint64_t at;
 
 		if (!rd(&s, p + (uint64_t)mid * 8, 4))
 			return false;
-		if (hdr + (uint64_t)(int64_t)s < x)
+		at = hdr + (uint64_t)(int64_t)s;
+		if (strict ? at < x : at <= x)
 			lo = mid;
 		else
 			hi = mid - 1;
@@ -266,8 +274,26 @@ bool ehframe_fde_ends_at(struct mm *mm, uint64_t site, uint64_t x)
 	if (!rd(e, p + (uint64_t)lo * 8, 8))
 		return false;
 	fstart = hdr + (uint64_t)(int64_t)e[0];
-	if (fstart >= x ||
-	    !fde_extent(hdr + (uint64_t)(int64_t)e[1], &start, &range))
+	if ((strict ? fstart >= x : fstart > x) ||
+	    !fde_extent(hdr + (uint64_t)(int64_t)e[1], start, &range) ||
+	    *start != fstart)
 		return false;
-	return start == fstart && start + range == x;
+	*end = fstart + range;
+	return true;
+}
+
+bool ehframe_fde_ends_at(struct mm *mm, uint64_t site, uint64_t x)
+{
+	uint64_t start, end;
+
+	return fde_before(mm, site, x, true, &start, &end) && end == x;
+}
+
+uint64_t ehframe_func_start(struct mm *mm, uint64_t site, uint64_t x)
+{
+	uint64_t start, end;
+
+	if (!fde_before(mm, site, x, false, &start, &end) || x >= end)
+		return 0;
+	return start;
 }

@@ -337,9 +337,10 @@ static bool pad_used(uint64_t a)
 static int reloc_len(const uint8_t *p, int n, int *ripdisp);
 
 /*
- * Length of the instruction at @p for a forward walk from a syscall to
- * the jmp or ret after it: the simple forms reloc_len knows, cmp with
- * %eax/%rax and an imm32, and conditional jumps. 0 if another.
+ * Length of the instruction at @p for a forward walk from a known
+ * instruction start (a syscall, a function's start) to a jmp or ret: the
+ * simple forms reloc_len knows, cmp with %eax/%rax and an imm32, jcc,
+ * call rel32, syscall, neg. 0 if another.
  */
 static int walk_len(const uint8_t *p, int n)
 {
@@ -350,8 +351,14 @@ static int walk_len(const uint8_t *p, int n)
 	len = reloc_len(p, n, &rd);
 	if (len)
 		return len;
+	if (n >= 2 && p[0] == 0x0f && p[1] == 0x05)
+		return 2; /* syscall */
+	if (p[0] == 0xe8)
+		return n >= 5 ? 5 : 0; /* call rel32 */
 	if (n > 1 && (p[0] & 0xf0) == 0x40)
 		i = 1; /* REX */
+	if (i + 2 <= n && p[i] == 0xf7 && (p[i + 1] & 0xf8) == 0xd8)
+		return i + 2; /* neg %r32/%r64 */
 	if (p[i] == 0x3d)
 		return i + 5 <= n ? i + 5 : 0;
 	if (!i && p[0] >= 0x70 && p[0] <= 0x7f)
@@ -362,8 +369,8 @@ static int walk_len(const uint8_t *p, int n)
 }
 
 /*
- * Is there an instruction at @s of @w, decoding forward from @from (the
- * end of the syscall)? Only the forms of walk_len: true means certain.
+ * Is there an instruction at @s of @w, decoding forward from @from (an
+ * instruction start)? Only the forms of walk_len: true means certain.
  */
 static bool walk_reaches(const uint8_t *w, int wn, int from, int s)
 {
@@ -377,6 +384,27 @@ static bool walk_reaches(const uint8_t *w, int wn, int from, int s)
 		at += len;
 	}
 	return at == s;
+}
+
+/*
+ * Decoding forward from the start of its function (by .eh_frame_hdr),
+ * is there an instruction at @at? For padding before the syscall (glibc's
+ * read: a fast path's `ret` and alignment, then the slow path's syscall).
+ */
+#define FUNC_WALK_MAX 512
+
+static bool walk_from_func(struct mm *mm, uint64_t site, uint64_t at)
+{
+	uint8_t code[FUNC_WALK_MAX + 16];
+	uint64_t f = ehframe_func_start(mm, site, at);
+	size_t n;
+
+	if (!f || at - f > FUNC_WALK_MAX)
+		return false;
+	n = (size_t)(at - f) + 16;
+	if (copy_from_user(code, (const void *)f, n))
+		return false;
+	return walk_reaches(code, (int)n, 0, (int)(at - f));
 }
 
 /*
@@ -412,12 +440,14 @@ static uint64_t find_pad(struct mm *mm, uint64_t site, const uint8_t *w,
 		 * is add %eax,%ebx), and loop alignment NOPs are executed.
 		 * It is certain as int3 fill (nothing runs into an int3: Go's
 		 * linker, clang); when decoding from the syscall reaches it
-		 * (glibc's `syscall; cmp; ja; ret`); or when the unwind table
-		 * ends a function right after it (ehframe.c).
+		 * (glibc's `syscall; cmp; ja; ret`), or from the start of its
+		 * function; or when the unwind table ends a function right
+		 * after it (ehframe.c).
 		 */
 		if (!all_int3 &&
 		    !(start >= after && walk_reaches(w, wn, after, start)) &&
-		    !ehframe_fde_ends_at(mm, site, w0 + (uint64_t)i + 1))
+		    !ehframe_fde_ends_at(mm, site, w0 + (uint64_t)i + 1) &&
+		    !walk_from_func(mm, site, w0 + (uint64_t)start))
 			continue;
 		for (int k = i + 1; k + 7 <= j; k++) {
 			uint64_t a = w0 + (uint64_t)k;

@@ -188,6 +188,8 @@ struct mm;
  * .eh_frame_hdr? false if not, or not known.
  */
 bool ehframe_fde_ends_at(struct mm *mm, uint64_t site, uint64_t x);
+/* the start of the function containing @x, by .eh_frame_hdr; 0 if not known */
+uint64_t ehframe_func_start(struct mm *mm, uint64_t site, uint64_t x);
 
 /* rewrite.c */
 
