@@ -153,7 +153,6 @@ struct kthread {
 	struct kmalloc_cache kmc; /* %gs:64, base/kmalloc.c */
 
 	int id; /* -1 for helper threads that run no uthreads */
-	bool guest_tf; /* the guest single-steps: TF cleared on entry, to restore */
 	void *loop_sp; /* the scheduler loop's saved rsp */
 	struct uthread *prev; /* switched away from, to finish */
 

@@ -59,10 +59,6 @@ void syscall_entry_c(struct trapframe *tf, int how)
 	uint64_t t0 = 0;
 	long ret;
 
-	if (__builtin_expect(k->guest_tf, 0)) {
-		tf->rflags |= 0x100; /* TF, cleared on the way in (hostsig.c) */
-		k->guest_tf = false;
-	}
 	/* what the syscall instruction does to rcx and r11 */
 	tf->rcx = tf->rip;
 	tf->r11 = tf->rflags;

@@ -126,22 +126,20 @@ static void on_fault(struct kthread *k, int sig, siginfo_t *si,
 
 	/*
 	 * A guest that single-steps itself (TF) traps in our entry and exit
-	 * asm too. Entering, TF is cleared and put back into the trapframe
-	 * by syscall_entry_c. Leaving, the trap comes after the last popq, on
-	 * the final jmp: that jmp is done here, and the CPU traps again after
-	 * the guest's first instruction, as after a syscall on Linux.
+	 * asm too. Entering, each instruction traps until entry_jmp's own
+	 * popfq clears TF (the saved rflags keep it): nothing to do. Leaving,
+	 * the trap comes after the last popq, on the final jmp: that jmp is
+	 * done here, and the CPU traps again after the guest's first
+	 * instruction, as after a syscall on Linux.
 	 */
-	if (sig == SIGTRAP && si->si_code == TRAP_TRACE &&
-	    in_range(ip, entry_jmp, entry_jmp_end)) {
-		g[REG_EFL] &= ~(greg_t)EFLAGS_TF;
-		k->guest_tf = true;
-		return;
-	}
-	if (sig == SIGTRAP && si->si_code == TRAP_TRACE &&
-	    in_range(ip, return_to_guest, return_to_guest_end) &&
-	    *saved_sel == 1) {
-		g[REG_RIP] = (greg_t)k->ret_rip;
-		return;
+	if (sig == SIGTRAP && si->si_code == TRAP_TRACE) {
+		if (in_range(ip, entry_jmp, entry_jmp_end))
+			return;
+		if (in_range(ip, return_to_guest, return_to_guest_end) &&
+		    *saved_sel == 1) {
+			g[REG_RIP] = (greg_t)k->ret_rip;
+			return;
+		}
 	}
 	if (!interrupted_guest(*saved_sel, ip)) {
 		/* a guest pointer we copy through: return -EFAULT there */
