@@ -24,9 +24,8 @@ static void pad(struct out *o, char c, int count)
 }
 
 /* one integer conversion; @neg with @v its magnitude */
-static void num(struct out *o, uint64_t v, bool neg, unsigned base,
-		bool upper, int width, int prec, bool left, bool zero,
-		bool alt)
+static void num(struct out *o, uint64_t v, bool neg, unsigned base, bool upper,
+		int width, int prec, bool left, bool zero, bool alt)
 {
 	char digits[24];
 	const char *set = upper ? "0123456789ABCDEF" : "0123456789abcdef";
@@ -43,7 +42,8 @@ static void num(struct out *o, uint64_t v, bool neg, unsigned base,
 		prefix = "-";
 	else if (alt && base == 16 && nd)
 		prefix = upper ? "0X" : "0x";
-	else if (alt && base == 8 && (prec <= nd) && !(nd && digits[nd - 1] == '0'))
+	else if (alt && base == 8 && (prec <= nd) &&
+		 !(nd && digits[nd - 1] == '0'))
 		prefix = "0";
 	body = prec > nd ? prec : nd;
 	total = body + (int)strlen(prefix);
@@ -62,7 +62,7 @@ static void num(struct out *o, uint64_t v, bool neg, unsigned base,
 
 int kvsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 {
-	struct out o = { buf, n, 0 };
+	struct out o = {buf, n, 0};
 
 	for (const char *f = fmt; *f; f++) {
 		bool left = false, zero = false, alt = false;
@@ -129,7 +129,10 @@ int kvsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 		case 'X':
 		case 'o':
 			u = lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned);
-			num(&o, u, false, *f == 'u' ? 10 : *f == 'o' ? 8 : 16,
+			num(&o, u, false,
+			    *f == 'u'	? 10
+			    : *f == 'o' ? 8
+					: 16,
 			    *f == 'X', width, prec, left, zero, alt);
 			break;
 		case 'p':

@@ -42,7 +42,7 @@ static inline long host_syscall6(long nr, long a0, long a1, long a2, long a3,
 	host_syscall6(n, (long)(a), (long)(b), (long)(c), 0, 0, 0)
 #define host_syscall4(n, a, b, c, d) \
 	host_syscall6(n, (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
-#define host_syscall5(n, a, b, c, d, e)                                   \
+#define host_syscall5(n, a, b, c, d, e)                              \
 	host_syscall6(n, (long)(a), (long)(b), (long)(c), (long)(d), \
 		      (long)(e), 0)
 
@@ -89,8 +89,7 @@ static inline long host_pwritev2(int fd, const void *iov, int cnt, off_t off,
 	return host_syscall6(SYS_pwritev2, fd, (long)iov, cnt, off, 0, flags);
 }
 
-static inline long host_openat(int dirfd, const char *path, int flags,
-			       int mode)
+static inline long host_openat(int dirfd, const char *path, int flags, int mode)
 {
 	return host_syscall4(SYS_openat, dirfd, path, flags, mode);
 }

@@ -25,16 +25,16 @@ static const struct {
 	enum devnode node;
 	const char *target;
 } nodes[] = {
-	{ "null", DEV_NULL, NULL },
-	{ "zero", DEV_ZERO, NULL },
-	{ "full", DEV_FULL, NULL },
-	{ "random", DEV_RANDOM, NULL },
-	{ "urandom", DEV_URANDOM, NULL },
-	{ "tty", DEV_TTY, NULL },
-	{ "stdin", DEV_LINK, "/proc/self/fd/0" },
-	{ "stdout", DEV_LINK, "/proc/self/fd/1" },
-	{ "stderr", DEV_LINK, "/proc/self/fd/2" },
-	{ "fd", DEV_LINK, "/proc/self/fd" },
+	{"null", DEV_NULL, NULL},
+	{"zero", DEV_ZERO, NULL},
+	{"full", DEV_FULL, NULL},
+	{"random", DEV_RANDOM, NULL},
+	{"urandom", DEV_URANDOM, NULL},
+	{"tty", DEV_TTY, NULL},
+	{"stdin", DEV_LINK, "/proc/self/fd/0"},
+	{"stdout", DEV_LINK, "/proc/self/fd/1"},
+	{"stderr", DEV_LINK, "/proc/self/fd/2"},
+	{"fd", DEV_LINK, "/proc/self/fd"},
 };
 
 /* @rel: the path below /dev, e.g. "/null" or "/fd/3"; index or -1 */
@@ -48,7 +48,8 @@ static int lookup(const char *rel, const char **rest)
 
 		if (strncmp(rel, nodes[i].name, n) != 0)
 			continue;
-		if (rel[n] == '\0' || (rel[n] == '/' && nodes[i].node == DEV_LINK)) {
+		if (rel[n] == '\0' ||
+		    (rel[n] == '/' && nodes[i].node == DEV_LINK)) {
 			*rest = rel + n;
 			return (int)i;
 		}
@@ -116,7 +117,8 @@ const struct file_ops devfs_file_ops = {
 static int follow_link(struct nameidata *nd, int i, const char *rest)
 {
 	char target[PATH_MAX];
-	int n = ksnprintf(target, sizeof(target), "%s%s", nodes[i].target, rest);
+	int n = ksnprintf(target, sizeof(target), "%s%s", nodes[i].target,
+			  rest);
 
 	if (n >= (int)sizeof(target))
 		return -ENAMETOOLONG;
@@ -151,7 +153,10 @@ long devfs_open(struct nameidata *nd, int flags, struct file **out)
 
 		if (fd < 0)
 			return fd;
-		f = hostfs_wrap((int)fd, (unsigned)flags & (O_ACCMODE | O_APPEND | O_NONBLOCK), nd->abs);
+		f = hostfs_wrap((int)fd,
+				(unsigned)flags &
+					(O_ACCMODE | O_APPEND | O_NONBLOCK),
+				nd->abs);
 		if (!f) {
 			host_close((int)fd);
 			return -ENOMEM;

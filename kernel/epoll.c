@@ -172,8 +172,7 @@ static void item_queue(struct poll_table *pt, struct waitq *wq, struct file *f)
 /* what @f is ready for now, of what @it asks; re-arms host fds */
 static unsigned item_ready(struct epitem *it, struct file *f)
 {
-	struct poll_table pt = { .queue = NULL,
-				 .key = it->events | POLL_ALWAYS };
+	struct poll_table pt = {.queue = NULL, .key = it->events | POLL_ALWAYS};
 
 	return file_poll(f, &pt) & (it->events | POLL_ALWAYS);
 }
@@ -182,7 +181,7 @@ static struct epitem *find_item(struct epoll *ep, int fd, struct file *f)
 {
 	struct list_node *n;
 
-	list_for_each(&ep->items, n) {
+	list_for_each (&ep->items, n) {
 		struct epitem *it = list_entry(n, struct epitem, node);
 
 		if (it->fd == fd && it->file == f)
@@ -226,7 +225,7 @@ static int depth_down(struct epoll *ep, struct epoll *avoid, int limit)
 	struct list_node *n;
 	int best = 0;
 
-	list_for_each(&ep->items, n) {
+	list_for_each (&ep->items, n) {
 		struct epitem *it = list_entry(n, struct epitem, node);
 		struct epoll *inner;
 		int d;
@@ -251,7 +250,7 @@ static int depth_up(struct epoll *ep, int limit)
 
 	if (!ep->file->ep_items.next)
 		return 0;
-	list_for_each(&ep->file->ep_items, n) {
+	list_for_each (&ep->file->ep_items, n) {
 		struct epitem *it = list_entry(n, struct epitem, fnode);
 		int d;
 
@@ -280,7 +279,7 @@ static bool makes_loop(struct epoll *ep, struct epoll *target)
 
 /* what EPOLLEXCLUSIVE may come with (epoll_ctl(2)) */
 #define EXCLUSIVE_OK                                                        \
-	(EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET |  \
+	(EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET | \
 	 EPOLLEXCLUSIVE)
 
 static long ctl_add(struct epoll *ep, int fd, struct file *target,
@@ -315,8 +314,8 @@ static long ctl_add(struct epoll *ep, int fd, struct file *target,
 	list_add_tail(&target->ep_items, &it->fnode);
 	{
 		struct item_pt ipt = {
-			.pt = { .queue = item_queue,
-				.key = it->events | POLL_ALWAYS },
+			.pt = {.queue = item_queue,
+			       .key = it->events | POLL_ALWAYS},
 			.it = it,
 		};
 
@@ -331,7 +330,7 @@ long ep_ctl(struct file *epf, int op, int fd, struct file *target,
 	    const void *uevent)
 {
 	struct epoll *ep = epf->priv;
-	struct epoll_event ev = { 0 };
+	struct epoll_event ev = {0};
 	struct epitem *it;
 	unsigned ready;
 	long r = 0;
@@ -463,13 +462,14 @@ static int collect(struct epoll *ep, struct epoll_event *out, int max,
 /* like Linux: at most INT_MAX / sizeof(struct epoll_event) */
 #define EP_MAX_EVENTS (int)(0x7fffffff / sizeof(struct epoll_event))
 
-long ep_wait(struct file *epf, void *uevents, int maxevents,
-	     uint64_t deadline, bool has_timeout)
+long ep_wait(struct file *epf, void *uevents, int maxevents, uint64_t deadline,
+	     bool has_timeout)
 {
 	struct epoll *ep = epf->priv;
 	struct epoll_event *kev;
 	int chunk = maxevents < EP_CHUNK ? maxevents : EP_CHUNK;
-	struct list_node level; /* reported level-triggered items, under ep->lock */
+	struct list_node
+		level; /* reported level-triggered items, under ep->lock */
 	bool requeued;
 	long r, total = 0;
 
@@ -503,8 +503,7 @@ long ep_wait(struct file *epf, void *uevents, int maxevents,
 	}
 	/* a full chunk: more may be ready, up to @maxevents */
 	while (r > 0) {
-		struct epoll_event *dst =
-			(struct epoll_event *)uevents + total;
+		struct epoll_event *dst = (struct epoll_event *)uevents + total;
 
 		if (copy_to_user(dst, kev, sizeof(*kev) * (size_t)r)) {
 			r = -EFAULT;

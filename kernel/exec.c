@@ -98,7 +98,7 @@ int exec_image(const char *filename, char *const argv[], char *const envp[],
 {
 	struct thread *t = current_thread();
 	struct proc *p = t->proc;
-	struct loader_ops ops = { .open = exec_open };
+	struct loader_ops ops = {.open = exec_open};
 	struct loader_creds cr = {
 		.uid = p->cred.uid,
 		.euid = p->cred.euid,
@@ -309,7 +309,8 @@ static void first_thread(void *arg)
 		sv = kcalloc(n + 2, sizeof(char *));
 		if (sv) {
 			sv[0] = "/bin/sh";
-			sv[1] = strchr(name, '/') ? (char *)name : cand_or(name);
+			sv[1] = strchr(name, '/') ? (char *)name
+						  : cand_or(name);
 			for (size_t i = 1; i < n; i++)
 				sv[i + 1] = start.argv[i];
 			start.argv = sv;

@@ -135,12 +135,13 @@ struct file *fdtab_get(struct fdtab *t, int fd)
 
 struct fd fdget(struct fdtab *t, int fd, bool sole_user)
 {
-	struct fd r = { NULL, false };
+	struct fd r = {NULL, false};
 
 	if (sole_user && __atomic_load_n(&t->refs, __ATOMIC_RELAXED) == 1) {
 		/* other processes (procfs) only read the table, under lock */
 		if (fd >= 0 && (unsigned)fd < t->cap) {
-			r.file = __atomic_load_n(&t->files[fd], __ATOMIC_ACQUIRE);
+			r.file = __atomic_load_n(&t->files[fd],
+						 __ATOMIC_ACQUIRE);
 			r.borrowed = true;
 		}
 		return r;

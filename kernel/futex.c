@@ -126,8 +126,7 @@ static int wake_locked(struct futex_bucket *b, uint32_t *uaddr, int n,
 	struct list_node *it, *tmp;
 	int woken = 0;
 
-	list_for_each_safe(&b->waiters, it, tmp)
-	{
+	list_for_each_safe (&b->waiters, it, tmp) {
 		struct futex_waiter *w =
 			list_entry(it, struct futex_waiter, node);
 
@@ -201,9 +200,9 @@ static long deadline_of(const void *uts, bool absolute, bool realtime,
 
 		host_clock_gettime(CLOCK_REALTIME, &now);
 		real = (int64_t)now.tv_sec * 1000000000ll + now.tv_nsec;
-		*deadline = kclock_ns() + ((int64_t)ns > real
-						   ? (uint64_t)((int64_t)ns - real)
-						   : 0);
+		*deadline = kclock_ns() +
+			    ((int64_t)ns > real ? (uint64_t)((int64_t)ns - real)
+						: 0);
 	} else {
 		*deadline = ns;
 	}
@@ -288,8 +287,7 @@ static long futex_requeue(uint32_t *uaddr, uint32_t *uaddr2, int nr_wake,
 			return -EAGAIN;
 		}
 	}
-	list_for_each_safe(&b1->waiters, it, tmp)
-	{
+	list_for_each_safe (&b1->waiters, it, tmp) {
 		struct futex_waiter *w =
 			list_entry(it, struct futex_waiter, node);
 
@@ -386,8 +384,8 @@ static bool wake_op_cmp(uint32_t old, uint32_t encoded)
 	}
 }
 
-static long futex_wake_op(uint32_t *uaddr, uint32_t *uaddr2, int nr1,
-			  int nr2, uint32_t encoded)
+static long futex_wake_op(uint32_t *uaddr, uint32_t *uaddr2, int nr1, int nr2,
+			  uint32_t encoded)
 {
 	struct futex_bucket *b1 = bucket_of(uaddr), *b2 = bucket_of(uaddr2);
 	struct wake_list wl = WAKE_LIST_INIT(wl);
@@ -436,11 +434,12 @@ static long futex_lock_pi(uint32_t *uaddr, uint64_t deadline, bool trylock)
 			return -EFAULT;
 		if ((v & FUTEX_TID_MASK) == tid)
 			return -EDEADLK;
-		if (!(v & FUTEX_TID_MASK) || !thread_find((int)(v & FUTEX_TID_MASK))) {
+		if (!(v & FUTEX_TID_MASK) ||
+		    !thread_find((int)(v & FUTEX_TID_MASK))) {
 			/* free, or its owner is gone: take it */
-			uint32_t nv = tid |
-				      (v & (FUTEX_WAITERS | FUTEX_OWNER_DIED)) |
-				      ((v & FUTEX_TID_MASK) ? FUTEX_OWNER_DIED : 0);
+			uint32_t nv =
+				tid | (v & (FUTEX_WAITERS | FUTEX_OWNER_DIED)) |
+				((v & FUTEX_TID_MASK) ? FUTEX_OWNER_DIED : 0);
 
 			cur = cmpxchg_user32(uaddr, v, nv);
 			if (cur < 0)
@@ -507,7 +506,7 @@ static long futex_unlock_pi(uint32_t *uaddr)
 		return -EPERM;
 	spin_lock(&b->lock);
 	bucket_init(b);
-	list_for_each(&b->waiters, it) {
+	list_for_each (&b->waiters, it) {
 		struct futex_waiter *w =
 			list_entry(it, struct futex_waiter, node);
 
@@ -535,7 +534,7 @@ static long futex_unlock_pi(uint32_t *uaddr)
 		}
 	}
 	if (next) {
-		list_for_each(&b->waiters, it) {
+		list_for_each (&b->waiters, it) {
 			struct futex_waiter *w =
 				list_entry(it, struct futex_waiter, node);
 
@@ -565,8 +564,7 @@ void futex_exit_pi(int tid)
 		struct list_node *it, *tmp;
 
 		spin_lock(&b->lock);
-		list_for_each_safe(&b->waiters, it, tmp)
-		{
+		list_for_each_safe (&b->waiters, it, tmp) {
 			struct futex_waiter *w =
 				list_entry(it, struct futex_waiter, node);
 			uint32_t v;
@@ -576,10 +574,9 @@ void futex_exit_pi(int tid)
 			 * owner's own exit code (musl) may have rewritten
 			 * the word already, as a Linux kernel would not see.
 			 */
-			if (w->pi &&
-			    (w->owner == tid ||
-			     (!copy_from_user(&v, w->uaddr, 4) &&
-			      (v & FUTEX_TID_MASK) == (uint32_t)tid)))
+			if (w->pi && (w->owner == tid ||
+				      (!copy_from_user(&v, w->uaddr, 4) &&
+				       (v & FUTEX_TID_MASK) == (uint32_t)tid)))
 				wake_waiter(w, &wl);
 		}
 		spin_unlock(&b->lock);
@@ -724,7 +721,8 @@ long futex_waitv(const void *uwaiters, unsigned n, unsigned flags,
 		goto out;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		if ((v[i].flags & ~(uint32_t)(FUTEX2_SIZE_U32 | FUTEX2_PRIVATE)) ||
+		if ((v[i].flags &
+		     ~(uint32_t)(FUTEX2_SIZE_U32 | FUTEX2_PRIVATE)) ||
 		    (v[i].flags & 3) != FUTEX2_SIZE_U32 || v[i].reserved ||
 		    (v[i].uaddr & 3) || v[i].val >> 32) {
 			r = -EINVAL;

@@ -61,8 +61,8 @@ static struct host_stream *stream_of(struct file *f)
 	waitq_init(&hs->wq);
 	hostwatch_init(&hs->watch, f->host_fd, &hs->wq);
 	if (!__atomic_compare_exchange_n((struct host_stream **)&f->priv2,
-					 &expected, hs, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+					 &expected, hs, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
 		kfree(hs);
 		hs = expected;
 	}
@@ -71,7 +71,7 @@ static struct host_stream *stream_of(struct file *f)
 
 static unsigned host_ready(int fd, unsigned events)
 {
-	struct pollfd p = { .fd = fd, .events = (short)events };
+	struct pollfd p = {.fd = fd, .events = (short)events};
 
 	if (host_syscall3(SYS_poll, &p, 1, 0) < 0)
 		return POLLERR;
@@ -156,8 +156,8 @@ static unsigned hf_poll(struct file *f, struct poll_table *pt)
 	if (pt && hs) {
 		poll_wait(pt, &hs->wq, f);
 		/* watch only what is asked: writable fds would wake forever */
-		hostwatch_arm(&hs->watch, want & (POLLIN | POLLOUT | POLLPRI |
-						  POLLRDHUP));
+		hostwatch_arm(&hs->watch,
+			      want & (POLLIN | POLLOUT | POLLPRI | POLLRDHUP));
 	}
 	return host_ready(f->host_fd, want | POLLRDHUP);
 }
@@ -316,8 +316,8 @@ static void hf_release(struct file *f)
  */
 struct vma_file *hostfs_vma_file(struct file *f)
 {
-	struct vma_file *vf = __atomic_load_n((struct vma_file **)&f->priv,
-					      __ATOMIC_ACQUIRE);
+	struct vma_file *vf =
+		__atomic_load_n((struct vma_file **)&f->priv, __ATOMIC_ACQUIRE);
 	struct vma_file *expected = NULL;
 	char path[PATH_MAX];
 	struct stat st;

@@ -38,8 +38,8 @@ static int start_poller(void);
 
 int hostwatch_arm(struct hostwatch *w, uint32_t events)
 {
-	struct epoll_event ev = { .events = events | EPOLLONESHOT,
-				  .data.ptr = w };
+	struct epoll_event ev = {.events = events | EPOLLONESHOT,
+				 .data.ptr = w};
 	long r;
 
 	/* the helper thread starts with the first host fd to wait for */

@@ -13,7 +13,7 @@
 #include "kernel/futex.h"
 #include "syscalls/syscalls.h"
 
-struct kernel_opts kopts = { .cores = 0, .rewrite = true };
+struct kernel_opts kopts = {.cores = 0, .rewrite = true};
 
 static struct kthread kt0;
 
@@ -39,7 +39,7 @@ struct kthread *kernel_kthread(int i)
 /* the CPUs junction-run may use: the default of --cores */
 static int host_cpus(void)
 {
-	uint64_t mask[16] = { 0 };
+	uint64_t mask[16] = {0};
 	long r = host_syscall3(SYS_sched_getaffinity, 0, sizeof(mask), mask);
 	int n = 0;
 

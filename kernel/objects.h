@@ -27,6 +27,6 @@ bool file_is_ep(struct file *f);
 /* @f's last reference is gone: take it out of every epoll watching it */
 void eventpoll_release(struct file *f);
 long ep_ctl(struct file *ep, int op, int fd, struct file *target,
-	       const void *uevent);
-long ep_wait(struct file *ep, void *uevents, int maxevents,
-		uint64_t deadline, bool has_timeout);
+	    const void *uevent);
+long ep_wait(struct file *ep, void *uevents, int maxevents, uint64_t deadline,
+	     bool has_timeout);

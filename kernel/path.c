@@ -12,7 +12,7 @@
  */
 int path_normalize(const char *base, const char *path, char *out, size_t n)
 {
-	const char *strs[2] = { path, base };
+	const char *strs[2] = {path, base};
 	int nstr = path[0] == '/' ? 1 : 2;
 	size_t at = n, skip = 0;
 
@@ -42,7 +42,8 @@ int path_normalize(const char *base, const char *path, char *out, size_t n)
 				skip--;
 			} else {
 				/* "/" + name, below what is already there */
-				if (clen + 1 + 1 > at) /* and room for the NUL */
+				if (clen + 1 + 1 >
+				    at) /* and room for the NUL */
 					return -ENAMETOOLONG;
 				at -= clen;
 				memcpy(out + at, b, clen);
@@ -67,5 +68,6 @@ bool path_under(const char *abs, const char *prefix)
 
 	if (n == 1 && prefix[0] == '/')
 		return abs[0] == '/'; /* everything is under the root */
-	return strncmp(abs, prefix, n) == 0 && (abs[n] == '\0' || abs[n] == '/');
+	return strncmp(abs, prefix, n) == 0 &&
+	       (abs[n] == '\0' || abs[n] == '/');
 }

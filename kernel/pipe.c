@@ -104,7 +104,8 @@ static long pipe_read(struct file *f, void *ubuf, size_t n, off_t off)
 			spin_unlock(&p->lock);
 			return -EAGAIN;
 		}
-		r = waitq_wait_locked(&p->rwait, &p->lock, 0, signal_pending_now);
+		r = waitq_wait_locked(&p->rwait, &p->lock, 0,
+				      signal_pending_now);
 		if (r < 0) {
 			spin_unlock(&p->lock);
 			return r;
@@ -153,7 +154,8 @@ static long pipe_write(struct file *f, const void *ubuf, size_t n, off_t off)
 		if (p->packet && chunk > PIPE_BUF_LINUX)
 			chunk = PIPE_BUF_LINUX;
 		/* a write of up to PIPE_BUF bytes goes in at once, never split */
-		need = p->packet ? chunk + 4 : (n <= PIPE_BUF_LINUX ? chunk : 1);
+		need = p->packet ? chunk + 4
+				 : (n <= PIPE_BUF_LINUX ? chunk : 1);
 		if (room >= need) {
 			if (p->packet) {
 				uint32_t plen = (uint32_t)chunk;
@@ -175,7 +177,8 @@ static long pipe_write(struct file *f, const void *ubuf, size_t n, off_t off)
 			r = -EAGAIN;
 			break;
 		}
-		r = waitq_wait_locked(&p->wwait, &p->lock, 0, signal_pending_now);
+		r = waitq_wait_locked(&p->wwait, &p->lock, 0,
+				      signal_pending_now);
 		if (r < 0)
 			break;
 	}
@@ -252,9 +255,9 @@ static long pipe_setfl(struct file *f, unsigned flags)
 {
 	struct pipe *p = f->priv;
 
-	f->oflags = (f->oflags & ~(O_APPEND | O_NONBLOCK | O_DIRECT |
-				   O_NOATIME)) |
-		    flags;
+	f->oflags =
+		(f->oflags & ~(O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME)) |
+		flags;
 	spin_lock(&p->lock);
 	if (!p->len) /* packet mode changes only between packets */
 		p->packet = flags & O_DIRECT;

@@ -94,8 +94,7 @@ static void pwaits_free(struct pwaits *pw)
 }
 
 /* one scan of @fds; how many have events */
-static int scan(struct pollfd *fds, unsigned nfds, struct pwaits *pw,
-		bool reg)
+static int scan(struct pollfd *fds, unsigned nfds, struct pwaits *pw, bool reg)
 {
 	struct proc *p = current_proc();
 	int count = 0;
@@ -138,7 +137,8 @@ long do_poll(struct pollfd *fds, unsigned nfds, uint64_t deadline,
 		int count;
 
 		__atomic_store_n(&pw.triggered, 0, __ATOMIC_RELEASE);
-		count = scan(fds, nfds, &pw, first && (!has_timeout || deadline));
+		count = scan(fds, nfds, &pw,
+			     first && (!has_timeout || deadline));
 		first = false;
 		if (pw.error) {
 			r = pw.error;
@@ -188,7 +188,8 @@ long do_select(int nfds, unsigned long *in, unsigned long *out,
 		short ev = 0;
 
 		if (in && (in[fd / bits] & m))
-			ev |= POLLIN | POLLRDNORM | POLLRDBAND | POLLHUP | POLLERR;
+			ev |= POLLIN | POLLRDNORM | POLLRDBAND | POLLHUP |
+			      POLLERR;
 		if (out && (out[fd / bits] & m))
 			ev |= POLLOUT | POLLWRNORM | POLLWRBAND | POLLERR;
 		if (ex && (ex[fd / bits] & m))
@@ -226,7 +227,8 @@ long do_select(int nfds, unsigned long *in, unsigned long *out,
 				r++;
 			}
 			if (out && (fds[i].events & POLLOUT) &&
-			    (rv & (POLLOUT | POLLWRNORM | POLLWRBAND | POLLERR))) {
+			    (rv &
+			     (POLLOUT | POLLWRNORM | POLLWRBAND | POLLERR))) {
 				out[fd / bits] |= m;
 				r++;
 			}

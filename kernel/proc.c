@@ -102,7 +102,7 @@ void proc_for_each_thread(void (*fn)(struct thread *t, void *arg), void *arg)
 		if (!p || p->pid != pid || p->state != PROC_RUNNING)
 			continue;
 		spin_lock(&p->lock);
-		list_for_each(&p->threads, it)
+		list_for_each (&p->threads, it)
 			fn(list_entry(it, struct thread, proc_node), arg);
 		spin_unlock(&p->lock);
 	}
@@ -132,7 +132,7 @@ int procfs_list_tids(struct proc *p, struct pbuf *b)
 	int r = 0;
 
 	spin_lock(&p->lock);
-	list_for_each(&p->threads, it) {
+	list_for_each (&p->threads, it) {
 		struct thread *t = list_entry(it, struct thread, proc_node);
 
 		ksnprintf(num, sizeof(num), "%d", t->tid);
@@ -309,8 +309,8 @@ struct thread *thread_create(struct proc *p, void (*fn)(void *), void *arg)
 	 * the threads there were, and would miss this one. The caller is
 	 * going too (killed, or the exec thread kills it).
 	 */
-	if (p->nr_threads &&
-	    (p->exit_group_started || p->exec_thread || clone_caller_killed())) {
+	if (p->nr_threads && (p->exit_group_started || p->exec_thread ||
+			      clone_caller_killed())) {
 		spin_unlock(&p->lock);
 		uthread_destroy(&t->ut);
 		pid_free(t->tid);
@@ -385,8 +385,9 @@ static void robust_cleanup(struct thread *t)
 		if (copy_from_user(&next, (void *)entry, 8))
 			return;
 		if (entry != pending)
-			futex_owner_died((uint32_t *)(entry + head.futex_offset),
-					 t->tid);
+			futex_owner_died(
+				(uint32_t *)(entry + head.futex_offset),
+				t->tid);
 		entry = next & ~1ull;
 	}
 	if (pending)
@@ -473,7 +474,7 @@ static void kill_others(struct proc *p, struct thread *self)
 {
 	struct list_node *it;
 
-	list_for_each(&p->threads, it) {
+	list_for_each (&p->threads, it) {
 		struct thread *t = list_entry(it, struct thread, proc_node);
 
 		if (t != self && !t->killed) {
@@ -516,7 +517,8 @@ void proc_de_thread(void)
 	}
 	if (p->exit_group_started || p->exec_thread || self->killed) {
 		spin_unlock(&p->lock);
-		thread_exit(0); /* the process is going, or the other exec wins */
+		thread_exit(
+			0); /* the process is going, or the other exec wins */
 	}
 	p->exec_thread = self;
 	kill_others(p, self);
@@ -568,9 +570,8 @@ long thread_clone(const struct clone_req *req, struct trapframe *tf)
 	if ((f & (CLONE_FS | CLONE_FILES)) != (CLONE_FS | CLONE_FILES))
 		return -EINVAL; /* threads share fd table and fs (README) */
 	if (f & (CLONE_PIDFD | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
-		 CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |
-		 CLONE_NEWCGROUP | CLONE_UNTRACED | CLONE_VFORK |
-		 CLONE_PTRACE))
+		 CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP |
+		 CLONE_UNTRACED | CLONE_VFORK | CLONE_PTRACE))
 		return -EINVAL;
 	if (f & CSIGNAL)
 		return -EINVAL; /* a thread sends no exit signal */
@@ -629,7 +630,7 @@ uint64_t proc_cpu_ns(struct proc *p, uint64_t *user, uint64_t *sys)
 	spin_lock(&p->lock);
 	total = p->utime_ns + p->stime_ns;
 	s = p->stime_ns;
-	list_for_each(&p->threads, it) {
+	list_for_each (&p->threads, it) {
 		struct thread *t = list_entry(it, struct thread, proc_node);
 
 		total += sched_cpu_ns(&t->ut);

@@ -74,21 +74,14 @@ static const struct {
 	gen_fn gen;
 	unsigned mode;
 } files[] = {
-	{ "maps", gen_maps, 0444 },
-	{ "status", gen_status, 0444 },
-	{ "stat", gen_stat, 0444 },
-	{ "statm", gen_statm, 0444 },
-	{ "cmdline", gen_cmdline, 0444 },
-	{ "environ", gen_environ, 0400 },
-	{ "auxv", gen_auxv, 0400 },
-	{ "comm", gen_comm, 0644 },
-	{ "limits", gen_limits, 0444 },
-	{ "mountinfo", gen_mountinfo, 0444 },
-	{ "mounts", gen_mounts, 0444 },
-	{ "cgroup", gen_cgroup, 0444 },
-	{ "oom_score", gen_zero, 0444 },
-	{ "oom_score_adj", gen_zero, 0644 },
-	{ "loginuid", gen_loginuid, 0644 },
+	{"maps", gen_maps, 0444},	  {"status", gen_status, 0444},
+	{"stat", gen_stat, 0444},	  {"statm", gen_statm, 0444},
+	{"cmdline", gen_cmdline, 0444},	  {"environ", gen_environ, 0400},
+	{"auxv", gen_auxv, 0400},	  {"comm", gen_comm, 0644},
+	{"limits", gen_limits, 0444},	  {"mountinfo", gen_mountinfo, 0444},
+	{"mounts", gen_mounts, 0444},	  {"cgroup", gen_cgroup, 0444},
+	{"oom_score", gen_zero, 0444},	  {"oom_score_adj", gen_zero, 0644},
+	{"loginuid", gen_loginuid, 0644},
 };
 
 #define NFILES (int)(sizeof(files) / sizeof(*files))
@@ -98,8 +91,8 @@ static const struct {
 	const char *name;
 	unsigned char type;
 } pid_links_dirs[] = {
-	{ "exe", DT_LNK },   { "cwd", DT_LNK },    { "root", DT_LNK },
-	{ "fd", DT_DIR },    { "fdinfo", DT_DIR }, { "task", DT_DIR },
+	{"exe", DT_LNK}, {"cwd", DT_LNK},    {"root", DT_LNK},
+	{"fd", DT_DIR},	 {"fdinfo", DT_DIR}, {"task", DT_DIR},
 };
 
 /* ---- text buffers ---- */
@@ -113,7 +106,8 @@ int pbuf_printf(struct pbuf *b, const char *fmt, ...)
 		size_t room = b->cap - b->len;
 
 		va_start(ap, fmt);
-		n = kvsnprintf(b->data ? b->data + b->len : NULL, room, fmt, ap);
+		n = kvsnprintf(b->data ? b->data + b->len : NULL, room, fmt,
+			       ap);
 		va_end(ap);
 		if (n < 0)
 			return -EINVAL;
@@ -412,8 +406,8 @@ int procfs_magic(struct nameidata *nd, unsigned lookup, int depth)
 		/* the host follows its own magic link to the same file */
 		char phys[PATH_MAX];
 
-		r = ksnprintf(nd->hostbuf, sizeof(nd->hostbuf), "/proc/self/fd/%d%s",
-			     f->host_fd, rest);
+		r = ksnprintf(nd->hostbuf, sizeof(nd->hostbuf),
+			      "/proc/self/fd/%d%s", f->host_fd, rest);
 		if (file_dpath(f, phys, sizeof(phys)) > 0 && phys[0] == '/' &&
 		    join2(target, sizeof(target), phys, rest) == 0)
 			path_normalize("/", target, nd->abs, sizeof(nd->abs));
@@ -480,8 +474,8 @@ static int list_dir(const struct ptarget *t, struct pbuf *b)
 		dir_add(b, "self", DT_LNK, 2);
 		dir_add(b, "thread-self", DT_LNK, 3);
 		/* the host's system entries: everything not a number */
-		fd = host_openat(AT_FDCWD, "/proc", O_RDONLY | O_DIRECTORY |
-							   O_CLOEXEC, 0);
+		fd = host_openat(AT_FDCWD, "/proc",
+				 O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 		if (fd < 0)
 			break;
 		while ((n = host_getdents64((int)fd, hb, sizeof(hb))) > 0) {
@@ -489,7 +483,8 @@ static int list_dir(const struct ptarget *t, struct pbuf *b)
 				struct dirent64 *d = (void *)(hb + off);
 
 				off += d->d_reclen;
-				if ((d->d_name[0] >= '0' && d->d_name[0] <= '9') ||
+				if ((d->d_name[0] >= '0' &&
+				     d->d_name[0] <= '9') ||
 				    !strcmp(d->d_name, ".") ||
 				    !strcmp(d->d_name, "..") ||
 				    !strcmp(d->d_name, "self") ||
@@ -503,11 +498,13 @@ static int list_dir(const struct ptarget *t, struct pbuf *b)
 	}
 	case PE_PIDDIR:
 		for (unsigned i = 0;
-		     i < sizeof(pid_links_dirs) / sizeof(*pid_links_dirs); i++) {
+		     i < sizeof(pid_links_dirs) / sizeof(*pid_links_dirs);
+		     i++) {
 			if (t->t && !strcmp(pid_links_dirs[i].name, "task"))
 				continue;
 			dir_add(b, pid_links_dirs[i].name,
-				pid_links_dirs[i].type, ino_of(t->p->pid, 100 + i));
+				pid_links_dirs[i].type,
+				ino_of(t->p->pid, 100 + i));
 		}
 		for (int i = 0; i < NFILES; i++)
 			dir_add(b, files[i].name, DT_REG,
@@ -670,9 +667,9 @@ static void fill_stat(const struct ptarget *t, struct stat *st)
 		st->st_mode = S_IFREG | 0400;
 		st->st_nlink = 1;
 	}
-	st->st_ino = t->p ? ino_of(t->p->pid, (int)t->kind * 64 + t->file +
-						      t->fd)
-			  : (uint64_t)t->kind;
+	st->st_ino =
+		t->p ? ino_of(t->p->pid, (int)t->kind * 64 + t->file + t->fd)
+		     : (uint64_t)t->kind;
 }
 
 static long host_path_of(const struct ptarget *t, char *buf, size_t n)
@@ -843,7 +840,9 @@ long procfs_open(struct nameidata *nd, int flags, struct file **out)
 		fd = host_openat(AT_FDCWD, hp, flags | O_CLOEXEC, 0);
 		if (fd < 0)
 			return fd;
-		f = hostfs_wrap((int)fd, (unsigned)flags & (O_ACCMODE | O_NONBLOCK | O_PATH),
+		f = hostfs_wrap((int)fd,
+				(unsigned)flags &
+					(O_ACCMODE | O_NONBLOCK | O_PATH),
 				nd->abs);
 		if (!f) {
 			host_close((int)fd);
@@ -893,7 +892,7 @@ long procfs_open(struct nameidata *nd, int flags, struct file **out)
 	if (acc != O_RDONLY && !(files[t.file].mode & 0200))
 		return -EACCES;
 	{
-		struct pbuf b = { 0 };
+		struct pbuf b = {0};
 		struct membuf *mb;
 
 		if (t.kind == PE_FDINFO)
@@ -907,8 +906,9 @@ long procfs_open(struct nameidata *nd, int flags, struct file **out)
 			return r;
 		}
 		mb = kmalloc(sizeof(*mb));
-		f = file_alloc(&pfile_ops, FS_PROC, (unsigned)flags & (O_ACCMODE | O_NONBLOCK),
-			       -1, nd->abs);
+		f = file_alloc(&pfile_ops, FS_PROC,
+			       (unsigned)flags & (O_ACCMODE | O_NONBLOCK), -1,
+			       nd->abs);
 		if (!mb || !f) {
 			kfree(mb);
 			kfree(f);
@@ -1042,22 +1042,22 @@ static int gen_limits(struct proc *p, struct thread *t, struct pbuf *b)
 		const char *name, *unit;
 		int res;
 	} lim[] = {
-		{ "Max cpu time", "seconds", RLIMIT_CPU },
-		{ "Max file size", "bytes", RLIMIT_FSIZE },
-		{ "Max data size", "bytes", RLIMIT_DATA },
-		{ "Max stack size", "bytes", RLIMIT_STACK },
-		{ "Max core file size", "bytes", RLIMIT_CORE },
-		{ "Max resident set", "bytes", RLIMIT_RSS },
-		{ "Max processes", "processes", RLIMIT_NPROC },
-		{ "Max open files", "files", RLIMIT_NOFILE },
-		{ "Max locked memory", "bytes", RLIMIT_MEMLOCK },
-		{ "Max address space", "bytes", RLIMIT_AS },
-		{ "Max file locks", "locks", RLIMIT_LOCKS },
-		{ "Max pending signals", "signals", RLIMIT_SIGPENDING },
-		{ "Max msgqueue size", "bytes", RLIMIT_MSGQUEUE },
-		{ "Max nice priority", "", RLIMIT_NICE },
-		{ "Max realtime priority", "", RLIMIT_RTPRIO },
-		{ "Max realtime timeout", "us", RLIMIT_RTTIME },
+		{"Max cpu time", "seconds", RLIMIT_CPU},
+		{"Max file size", "bytes", RLIMIT_FSIZE},
+		{"Max data size", "bytes", RLIMIT_DATA},
+		{"Max stack size", "bytes", RLIMIT_STACK},
+		{"Max core file size", "bytes", RLIMIT_CORE},
+		{"Max resident set", "bytes", RLIMIT_RSS},
+		{"Max processes", "processes", RLIMIT_NPROC},
+		{"Max open files", "files", RLIMIT_NOFILE},
+		{"Max locked memory", "bytes", RLIMIT_MEMLOCK},
+		{"Max address space", "bytes", RLIMIT_AS},
+		{"Max file locks", "locks", RLIMIT_LOCKS},
+		{"Max pending signals", "signals", RLIMIT_SIGPENDING},
+		{"Max msgqueue size", "bytes", RLIMIT_MSGQUEUE},
+		{"Max nice priority", "", RLIMIT_NICE},
+		{"Max realtime priority", "", RLIMIT_RTPRIO},
+		{"Max realtime timeout", "us", RLIMIT_RTTIME},
 	};
 	int r = pbuf_printf(b, "%-25s %-20s %-20s %-10s\n", "Limit",
 			    "Soft Limit", "Hard Limit", "Units");
@@ -1071,12 +1071,12 @@ static int gen_limits(struct proc *p, struct thread *t, struct pbuf *b)
 			ksnprintf(s, sizeof(s), "unlimited");
 		else
 			ksnprintf(s, sizeof(s), "%llu",
-				 (unsigned long long)rl->rlim_cur);
+				  (unsigned long long)rl->rlim_cur);
 		if (rl->rlim_max == RLIM_INFINITY)
 			ksnprintf(h, sizeof(h), "unlimited");
 		else
 			ksnprintf(h, sizeof(h), "%llu",
-				 (unsigned long long)rl->rlim_max);
+				  (unsigned long long)rl->rlim_max);
 		r = pbuf_printf(b, "%-25s %-20s %-20s %-10s\n", lim[i].name, s,
 				h, lim[i].unit);
 	}
@@ -1092,9 +1092,9 @@ static int gen_status(struct proc *p, struct thread *t, struct pbuf *b)
 {
 	struct procfs_mem m;
 	uint64_t ign = 0, cgt = 0;
-	struct thread *th = t ? t : current_thread()->proc == p
-					    ? current_thread()
-					    : NULL;
+	struct thread *th = t				  ? t
+			    : current_thread()->proc == p ? current_thread()
+							  : NULL;
 	int r;
 
 	procfs_mem_usage(p, &m);
@@ -1160,8 +1160,8 @@ static int gen_stat(struct proc *p, struct thread *t, struct pbuf *b)
 {
 	struct procfs_mem m;
 	struct mm *mm = p->mm;
-	struct thread *who = t ? t : list_entry(p->threads.next, struct thread,
-						 proc_node);
+	struct thread *who =
+		t ? t : list_entry(p->threads.next, struct thread, proc_node);
 	uint64_t user, sys;
 
 	procfs_mem_usage(p, &m);

@@ -26,8 +26,8 @@ long procfs_reopen_fd(struct proc *p, int fd, int flags, struct file **out)
 		long hfd;
 
 		ksnprintf(link, sizeof(link), "/proc/self/fd/%d", f->host_fd);
-		hfd = host_openat(AT_FDCWD, link, (flags & ~O_ASYNC) | O_CLOEXEC,
-				  0);
+		hfd = host_openat(AT_FDCWD, link,
+				  (flags & ~O_ASYNC) | O_CLOEXEC, 0);
 		if (hfd < 0) {
 			r = hfd;
 		} else {
@@ -36,8 +36,9 @@ long procfs_reopen_fd(struct proc *p, int fd, int flags, struct file **out)
 			if (file_dpath(f, path, sizeof(path)) < 0)
 				path[0] = '\0';
 			*out = hostfs_wrap((int)hfd,
-					   (unsigned)flags & (O_ACCMODE | O_APPEND |
-							      O_NONBLOCK | O_PATH),
+					   (unsigned)flags &
+						   (O_ACCMODE | O_APPEND |
+						    O_NONBLOCK | O_PATH),
 					   path[0] == '/' ? path : f->path);
 			if (!*out) {
 				host_close((int)hfd);
@@ -90,8 +91,8 @@ int procfs_gen_fdinfo(struct proc *p, int fd, struct pbuf *b)
 	cloexec = fdtab_get_cloexec(p->fdt, fd);
 	if (cloexec > 0)
 		flags |= O_CLOEXEC;
-	r = pbuf_printf(b, "pos:\t%ld\nflags:\t0%o\nmnt_id:\t0\nino:\t0\n",
-			pos, flags);
+	r = pbuf_printf(b, "pos:\t%ld\nflags:\t0%o\nmnt_id:\t0\nino:\t0\n", pos,
+			flags);
 	file_put(f);
 	return r;
 }
@@ -146,7 +147,8 @@ void procfs_mem_usage(struct proc *p, struct procfs_mem *m)
 			 !(v->flags & VMA_SHARED))
 			m->data_kb += kb;
 		if (v->file && (v->prot & PROT_EXEC)) {
-			if (v->start >= mm->start_code && v->end <= PAGE_ALIGN(mm->end_code))
+			if (v->start >= mm->start_code &&
+			    v->end <= PAGE_ALIGN(mm->end_code))
 				m->exe_kb += kb;
 			else
 				m->lib_kb += kb;

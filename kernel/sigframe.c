@@ -74,7 +74,7 @@ _Static_assert(offsetof(struct rt_sigframe, info) == 312, "frame");
 #define EFLAGS_DF 0x400ull
 #define EFLAGS_RF 0x10000ull
 
-#define SIGBIT(s) (1ull << ((s) - 1))
+#define SIGBIT(s) (1ull << ((s)-1))
 #define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 
 /* the guest's FP state in standard XSAVE format, from its xsave area */
@@ -91,11 +91,16 @@ static void fp_to_standard(struct uthread *u, uint8_t *img, size_t size)
 	 * and a frame is read by code that ignores XSTATE_BV. Like Linux,
 	 * the frame gets a plain XSAVE over a zeroed image.
 	 */
-	__asm__ volatile("xrstor64 (%0)" : : "r"(u->xsave), "a"((uint32_t)mask),
-			 "d"((uint32_t)(mask >> 32)) : "memory");
+	__asm__ volatile("xrstor64 (%0)"
+			 :
+			 : "r"(u->xsave), "a"((uint32_t)mask),
+			   "d"((uint32_t)(mask >> 32))
+			 : "memory");
 	lo = (uint32_t)mask;
 	hi = (uint32_t)(mask >> 32);
-	__asm__ volatile("xsave64 (%0)" : : "r"(img), "a"(lo), "d"(hi)
+	__asm__ volatile("xsave64 (%0)"
+			 :
+			 : "r"(img), "a"(lo), "d"(hi)
 			 : "memory");
 }
 
@@ -161,8 +166,8 @@ int sig_setup_frame(struct trapframe *tf, int sig, const struct k_siginfo *info,
 
 	memset(&frame, 0, sizeof(frame));
 	frame.pretcode = act->restorer;
-	frame.uc.uc_flags = UC_FP_XSTATE | UC_SIGCONTEXT_SS |
-			    UC_STRICT_RESTORE_SS;
+	frame.uc.uc_flags =
+		UC_FP_XSTATE | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
 	frame.uc.uc_stack = saved_stack;
 	{
 		struct k_sigcontext *sc = &frame.uc.uc_mcontext;
@@ -222,7 +227,8 @@ int sig_setup_frame(struct trapframe *tf, int sig, const struct k_siginfo *info,
 long sig_return(struct trapframe *tf)
 {
 	struct thread *t = current_thread();
-	uint64_t frame_addr = tf->rsp - 8; /* the handler's ret popped pretcode */
+	uint64_t frame_addr =
+		tf->rsp - 8; /* the handler's ret popped pretcode */
 	size_t fpsize = xstate_std_size();
 	struct k_ucontext uc;
 	struct k_sigcontext *sc = &uc.uc_mcontext;
@@ -273,17 +279,18 @@ long sig_return(struct trapframe *tf)
 				  : NULL;
 		long r = -ENOMEM;
 
-		if (al && copy_from_user(al, (void *)sc->fpstate, fpsize) == 0) {
+		if (al &&
+		    copy_from_user(al, (void *)sc->fpstate, fpsize) == 0) {
 			/* a bad header faults in XRSTOR: a bad frame */
 			r = __xrstor_checked(al, xstate_mask());
 			if (r == 0)
-				__asm__ volatile("xsaveopt64 (%0)"
-						 :
-						 : "r"(t->ut.xsave),
-						   "a"((uint32_t)xstate_mask()),
-						   "d"((uint32_t)(xstate_mask() >>
-								  32))
-						 : "memory");
+				__asm__ volatile(
+					"xsaveopt64 (%0)"
+					:
+					: "r"(t->ut.xsave),
+					  "a"((uint32_t)xstate_mask()),
+					  "d"((uint32_t)(xstate_mask() >> 32))
+					: "memory");
 		} else if (al) {
 			r = -EFAULT;
 		}

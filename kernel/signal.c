@@ -10,7 +10,7 @@
 #include "kernel/proc.h"
 #include "syscalls/syscalls.h"
 
-#define SIGBIT(s) (1ull << ((s) - 1))
+#define SIGBIT(s) (1ull << ((s)-1))
 
 /* signals whose default action is to ignore (or stop/continue, see below) */
 static const uint64_t default_ignore =
@@ -58,8 +58,8 @@ bool signal_pending_now(void)
 /* would @sig be ignored by @p if delivered now? (see sig_ignored()) */
 static bool ignored(struct proc *p, int sig)
 {
-	uint64_t h = __atomic_load_n(&p->sigact[sig - 1].handler,
-				     __ATOMIC_RELAXED);
+	uint64_t h =
+		__atomic_load_n(&p->sigact[sig - 1].handler, __ATOMIC_RELAXED);
 
 	if (sig == SIGKILL || sig == SIGSTOP)
 		return false;
@@ -69,7 +69,7 @@ static bool ignored(struct proc *p, int sig)
 
 void sig_send(struct proc *p, struct thread *t, int sig)
 {
-	struct sig_qinfo qi = { .code = 0x80 /* SI_KERNEL */ };
+	struct sig_qinfo qi = {.code = 0x80 /* SI_KERNEL */};
 
 	sig_send_info(p, t, sig, &qi);
 }
@@ -93,9 +93,9 @@ void sig_send_info(struct proc *p, struct thread *t, int sig,
 
 		if (!t) {
 			blocked = true;
-			list_for_each(&p->threads, it) {
-				struct thread *c =
-					list_entry(it, struct thread, proc_node);
+			list_for_each (&p->threads, it) {
+				struct thread *c = list_entry(it, struct thread,
+							      proc_node);
 
 				if (!(c->sigmask & SIGBIT(sig)))
 					blocked = false;
@@ -119,7 +119,7 @@ void sig_send_info(struct proc *p, struct thread *t, int sig,
 				  __ATOMIC_RELEASE);
 	}
 	/* a thread in rt_sigtimedwait for it takes it */
-	list_for_each(&p->threads, it) {
+	list_for_each (&p->threads, it) {
 		struct thread *c = list_entry(it, struct thread, proc_node);
 
 		if ((!t || c == t) && (c->sigwait_set & SIGBIT(sig))) {
@@ -130,7 +130,7 @@ void sig_send_info(struct proc *p, struct thread *t, int sig,
 	}
 	/* one thread that may take it enters the kernel to act on it */
 	if (!target) {
-		list_for_each(&p->threads, it) {
+		list_for_each (&p->threads, it) {
 			struct thread *c =
 				list_entry(it, struct thread, proc_node);
 
@@ -277,8 +277,8 @@ void sig_handle_pending(struct trapframe *tf)
 	for (;;) {
 		uint64_t h;
 
-		sig = take(t, ~(t->sigmask & ~(SIGBIT(SIGKILL) |
-					       SIGBIT(SIGSTOP))),
+		sig = take(t,
+			   ~(t->sigmask & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))),
 			   &qi);
 		if (!sig)
 			break;
@@ -308,7 +308,7 @@ void sig_handle_pending(struct trapframe *tf)
 	}
 	return;
 
-deliver: {
+deliver : {
 	struct k_sigaction act = p->sigact[sig - 1];
 
 	if (interrupted) {

@@ -72,7 +72,8 @@ static long tfd_read(struct file *f, void *ubuf, size_t n, off_t off)
 			spin_unlock(&tf->lock);
 			return -EAGAIN;
 		}
-		r = waitq_wait_locked(&tf->wq, &tf->lock, 0, signal_pending_now);
+		r = waitq_wait_locked(&tf->wq, &tf->lock, 0,
+				      signal_pending_now);
 		if (r < 0) {
 			spin_unlock(&tf->lock);
 			return r;
@@ -151,7 +152,8 @@ int tfd_create(int clockid, int flags, struct file **out)
 	tf->clockid = clockid;
 	timer_init(&tf->timer, tfd_fire, tf);
 	*out = file_alloc(&timerfd_ops, FS_ANON,
-			  O_RDONLY | ((unsigned)flags & TFD_NONBLOCK), -1, NULL);
+			  O_RDONLY | ((unsigned)flags & TFD_NONBLOCK), -1,
+			  NULL);
 	if (!*out) {
 		kfree(tf);
 		return -ENOMEM;

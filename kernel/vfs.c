@@ -109,8 +109,7 @@ int vfs_resolve_user(int dirfd, const char *upath, unsigned lookup,
 	return vfs_resolve(dirfd, kpath, lookup, nd, base);
 }
 
-long vfs_open(struct nameidata *nd, int flags, unsigned mode,
-	      struct file **out)
+long vfs_open(struct nameidata *nd, int flags, unsigned mode, struct file **out)
 {
 	struct proc *p = current_proc();
 	struct file *f;
@@ -135,9 +134,10 @@ long vfs_open(struct nameidata *nd, int flags, unsigned mode,
 			 (flags & ~O_ASYNC) | O_CLOEXEC, (int)mode);
 	if (fd < 0)
 		return fd;
-	f = hostfs_wrap((int)fd, (unsigned)flags & ~(O_CREAT | O_EXCL | O_NOCTTY |
-					      O_TRUNC | O_CLOEXEC |
-					      O_NOFOLLOW | O_DIRECTORY),
+	f = hostfs_wrap((int)fd,
+			(unsigned)flags &
+				~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC |
+				  O_CLOEXEC | O_NOFOLLOW | O_DIRECTORY),
 			nd->abs);
 	if (!f) {
 		host_close((int)fd);
@@ -157,9 +157,9 @@ long vfs_stat(struct nameidata *nd, int atflags, struct stat *kst)
 	case FS_DEV:
 		return devfs_stat(nd, follow, kst);
 	default:
-		return host_newfstatat(nd->host_dirfd, nd->host_path, kst,
-				       atflags & (AT_SYMLINK_NOFOLLOW |
-						  AT_NO_AUTOMOUNT));
+		return host_newfstatat(
+			nd->host_dirfd, nd->host_path, kst,
+			atflags & (AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT));
 	}
 }
 
@@ -227,9 +227,9 @@ long vfs_access(struct nameidata *nd, int mode, int atflags)
 	if (mode & ~(R_OK | W_OK | X_OK))
 		return -EINVAL;
 	if (nd->fs == FS_HOST)
-		return host_syscall4(SYS_faccessat2, nd->host_dirfd,
-				     nd->host_path, mode,
-				     atflags & (AT_SYMLINK_NOFOLLOW | AT_EACCESS));
+		return host_syscall4(
+			SYS_faccessat2, nd->host_dirfd, nd->host_path, mode,
+			atflags & (AT_SYMLINK_NOFOLLOW | AT_EACCESS));
 	r = vfs_stat(nd, atflags & AT_SYMLINK_NOFOLLOW, &st);
 	if (r < 0)
 		return r;

@@ -148,7 +148,8 @@ static inline void fdput(struct fd f)
 }
 
 int fdtab_close(struct fdtab *t, int fd);
-int fdtab_close_range(struct fdtab *t, unsigned lo, unsigned hi, bool cloexec_only);
+int fdtab_close_range(struct fdtab *t, unsigned lo, unsigned hi,
+		      bool cloexec_only);
 void fdtab_close_on_exec(struct fdtab *t);
 int fdtab_get_cloexec(struct fdtab *t, int fd);
 int fdtab_set_cloexec(struct fdtab *t, int fd, bool on);

@@ -17,7 +17,8 @@ struct elf_info {
 	uint64_t phoff;
 	uint64_t lo, hi; /* page-aligned bounds of the PT_LOAD segments */
 	uint64_t max_align; /* largest PT_LOAD alignment (>= page) */
-	uint64_t phdr_vaddr; /* phdrs in memory, from the PT_LOAD with e_phoff */
+	uint64_t
+		phdr_vaddr; /* phdrs in memory, from the PT_LOAD with e_phoff */
 	bool has_interp;
 	char interp[ELF_MAX_INTERP];
 	bool exec_stack; /* PT_GNU_STACK with PF_X, or no PT_GNU_STACK */

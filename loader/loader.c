@@ -36,8 +36,8 @@ static bool spacetab(char c)
 }
 
 /* see load_script() in fs/binfmt_script.c */
-int loader_parse_shebang(const char *buf, size_t n, char *interp,
-			 size_t ilen, char *arg, size_t alen)
+int loader_parse_shebang(const char *buf, size_t n, char *interp, size_t ilen,
+			 char *arg, size_t alen)
 {
 	const char *end, *name, *sep, *a;
 
@@ -128,7 +128,8 @@ static int image_open(const struct loader_ops *ops, const char *path,
 		return why_set(why, whylen, (int)r, "%s: %s", path,
 			       strerror((int)-r));
 	if (S_ISDIR(st.st_mode))
-		return why_set(why, whylen, -EACCES, "%s: Is a directory", path);
+		return why_set(why, whylen, -EACCES, "%s: Is a directory",
+			       path);
 	if (!S_ISREG(st.st_mode))
 		return why_set(why, whylen, -EACCES, "%s: not a regular file",
 			       path);
@@ -147,8 +148,8 @@ static int image_open(const struct loader_ops *ops, const char *path,
 	return 0;
 }
 
-static int image_validate(struct loader_image *im, const char *what,
-			  char *why, size_t whylen)
+static int image_validate(struct loader_image *im, const char *what, char *why,
+			  size_t whylen)
 {
 	char reason[LOADER_WHY];
 	int r;
@@ -281,8 +282,8 @@ int loader_prepare(const struct loader_ops *ops, const char *filename,
 	}
 
 	if (!elf_has_magic(prep->main.map, prep->main.size)) {
-		r = why_set(why, whylen, -ENOEXEC,
-			    "%s: " LOADER_UNKNOWN_FORMAT, prep->main.path);
+		r = why_set(why, whylen, -ENOEXEC, "%s: " LOADER_UNKNOWN_FORMAT,
+			    prep->main.path);
 		goto fail;
 	}
 	r = image_validate(&prep->main, "", why, whylen);
@@ -298,12 +299,12 @@ int loader_prepare(const struct loader_ops *ops, const char *filename,
 					"%s: interpreter %s not found",
 					prep->main.path, ip);
 			else
-				why_set(why, whylen, r, "%s: interpreter %s: %s",
+				why_set(why, whylen, r,
+					"%s: interpreter %s: %s",
 					prep->main.path, ip, strerror(-r));
 			goto fail;
 		}
-		r = image_validate(&prep->interp, "interpreter ", why,
-				   whylen);
+		r = image_validate(&prep->interp, "interpreter ", why, whylen);
 		if (r < 0)
 			goto fail;
 		if (prep->interp.info->has_interp) {
@@ -350,8 +351,8 @@ static long place(struct mm *mm, uint64_t hint, uint64_t span, uint64_t align)
 	if (start > a)
 		mm_munmap(mm, a, start - a);
 	if (start + span < a + span + align - PAGE)
-		mm_munmap(mm, start + span, a + span + align - PAGE -
-						    (start + span));
+		mm_munmap(mm, start + span,
+			  a + span + align - PAGE - (start + span));
 	return (long)start;
 }
 
@@ -509,7 +510,7 @@ int loader_commit(struct mm *mm, struct loader_prep *prep,
 		  char *why, size_t whylen)
 {
 	struct elf_info *mi = prep->main.info;
-	struct auxv_in av = { 0 };
+	struct auxv_in av = {0};
 	struct stack_out so;
 	uint64_t stack_size, stack_end, stack_start, brk, img_size;
 	size_t argc, envc, strbytes;
@@ -529,8 +530,8 @@ int loader_commit(struct mm *mm, struct loader_prep *prep,
 	stack_start = stack_end - stack_size;
 	m = mm_mmap(mm, stack_start, stack_size,
 		    PROT_READ | PROT_WRITE | (mi->exec_stack ? PROT_EXEC : 0),
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
-		    -1, 0, NULL);
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1,
+		    0, NULL);
 	if (m < 0)
 		return why_set(why, whylen, (int)m, "cannot map the stack");
 	spin_lock(&mm->lock);
@@ -538,8 +539,8 @@ int loader_commit(struct mm *mm, struct loader_prep *prep,
 	spin_unlock(&mm->lock);
 	mm->stack_start = stack_start;
 	mm->stack_end = stack_end;
-	mm->mmap_base = stack_start - (128ull << 20) -
-			mm_random_offset(1ull << 28);
+	mm->mmap_base =
+		stack_start - (128ull << 20) - mm_random_offset(1ull << 28);
 
 	/* the program, at a fixed address or a randomized base */
 	bias = load_one(mm, &prep->main,
@@ -561,12 +562,13 @@ int loader_commit(struct mm *mm, struct loader_prep *prep,
 	mm_set_brk_start(mm, brk);
 
 	/* the initial stack */
-	strbytes = strv_bytes(prep->argv, &argc) + strv_bytes(prep->envp, &envc);
+	strbytes =
+		strv_bytes(prep->argv, &argc) + strv_bytes(prep->envp, &envc);
 	if (strbytes > stack_size / 4)
-		return why_set(why, whylen, -E2BIG,
-			       "argument list too long");
+		return why_set(why, whylen, -E2BIG, "argument list too long");
 	img_size = (strbytes + strlen(prep->execfn) + 8192 + 256 +
-		    (argc + envc + 64) * 8 + 15) & ~15ull;
+		    (argc + envc + 64) * 8 + 15) &
+		   ~15ull;
 	img = kmalloc(img_size);
 	if (!img)
 		return why_set(why, whylen, -ENOMEM, "out of memory");
@@ -586,9 +588,8 @@ int loader_commit(struct mm *mm, struct loader_prep *prep,
 	av.egid = cr->egid;
 	av.rseq_feature_size = getauxval(27);
 	av.rseq_align = getauxval(28);
-	r = stack_build(stack_end, mm_random_offset(8192) & 0x1ff0,
-			prep->argv, prep->envp, prep->execfn, rnd, &av, img,
-			img_size, &so);
+	r = stack_build(stack_end, mm_random_offset(8192) & 0x1ff0, prep->argv,
+			prep->envp, prep->execfn, rnd, &av, img, img_size, &so);
 	if (r == 0 &&
 	    copy_to_user((void *)so.sp, img + img_size - (stack_end - so.sp),
 			 stack_end - so.sp) < 0)

@@ -77,5 +77,5 @@ void loader_release(struct loader_prep *prep);
  * loader_parse_shebang - parse a "#!" line in @buf (@n bytes): fills
  * @interp and @arg (empty if none). Returns 0, or -ENOEXEC if malformed.
  */
-int loader_parse_shebang(const char *buf, size_t n, char *interp,
-			 size_t ilen, char *arg, size_t alen);
+int loader_parse_shebang(const char *buf, size_t n, char *interp, size_t ilen,
+			 char *arg, size_t alen);

@@ -39,7 +39,7 @@ int stack_build(uint64_t top, uint64_t pad, char *const argv[],
 		const uint8_t random16[16], const struct auxv_in *av,
 		uint8_t *img, size_t imgsize, struct stack_out *out)
 {
-	struct cursor c = { top, top, img, imgsize };
+	struct cursor c = {top, top, img, imgsize};
 	uint64_t zero = 0, execfn_at, platform_at, random_at, a;
 	size_t argc = 0, envc = 0, items, i;
 	uint64_t *words;
@@ -88,10 +88,10 @@ int stack_build(uint64_t top, uint64_t pad, char *const argv[],
 	/* auxv in the order Linux 6.x writes it */
 	words = out->auxv;
 	i = 0;
-#define AUX(t, v)                    \
-	do {                         \
-		words[i++] = (t);    \
-		words[i++] = (v);    \
+#define AUX(t, v)                 \
+	do {                      \
+		words[i++] = (t); \
+		words[i++] = (v); \
 	} while (0)
 	AUX(AT_SYSINFO_EHDR, av->sysinfo_ehdr);
 	AUX(AT_MINSIGSTKSZ, av->minsigstksz);
@@ -130,11 +130,11 @@ int stack_build(uint64_t top, uint64_t pad, char *const argv[],
 		uint8_t *w = addr_ptr(&c, a);
 		uint64_t s = out->arg_start, word = argc;
 
-#define PUT(v)                               \
-	do {                                 \
-		word = (v);                  \
-		memcpy(w, &word, 8);         \
-		w += 8;                      \
+#define PUT(v)                       \
+	do {                         \
+		word = (v);          \
+		memcpy(w, &word, 8); \
+		w += 8;              \
 	} while (0)
 		PUT(argc);
 		for (i = 0; i < argc; i++) {

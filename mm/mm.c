@@ -19,8 +19,7 @@ static struct vma pinned[16];
 static int nr_pinned;
 static bool pinned_scanned;
 
-int mm_add_pinned(uint64_t start, uint64_t end, uint32_t prot,
-		  const char *name)
+int mm_add_pinned(uint64_t start, uint64_t end, uint32_t prot, const char *name)
 {
 	if (nr_pinned == (int)(sizeof(pinned) / sizeof(*pinned)))
 		return -ENOMEM;
@@ -68,9 +67,8 @@ static void scan_vdso(void)
 			pinned[nr_pinned++] = (struct vma){
 				.start = s,
 				.end = e,
-				.prot = flag == VMA_VDSO
-						? PROT_READ | PROT_EXEC
-						: PROT_READ,
+				.prot = flag == VMA_VDSO ? PROT_READ | PROT_EXEC
+							 : PROT_READ,
 				.flags = VMA_PINNED | flag,
 			};
 	}
@@ -114,8 +112,8 @@ int mm_create(struct mm *mm)
 	mm->region_start = MM_REGION_BASE + (uint64_t)slot * MM_REGION_SIZE;
 	mm->region_end = mm->region_start + MM_REGION_SIZE;
 	/* top-down mmaps start below room for the stack, like Linux */
-	mm->mmap_base = mm->region_end - (1ull << 30) -
-			mm_random_offset(1ull << 28);
+	mm->mmap_base =
+		mm->region_end - (1ull << 30) - mm_random_offset(1ull << 28);
 	for (int i = 0; i < nr_pinned; i++) {
 		r = vma_insert(&mm->vs, &pinned[i]);
 		if (r < 0)

@@ -69,8 +69,8 @@ static void release_owned(struct mm *mm, uint64_t start, uint64_t end)
 	size_t i = vma_first_after(&mm->vs, start);
 
 	for (; i < mm->vs.n && mm->vs.v[i].start < end; i++) {
-		uint64_t s = mm->vs.v[i].start > start ? mm->vs.v[i].start
-						       : start;
+		uint64_t s =
+			mm->vs.v[i].start > start ? mm->vs.v[i].start : start;
 		uint64_t e = mm->vs.v[i].end < end ? mm->vs.v[i].end : end;
 
 		host_release(mm, s, e);
@@ -101,9 +101,9 @@ static int claim(struct mm *mm, uint64_t start, uint64_t end)
 		}
 		/* [at, gap_end) has no area; skip what lies in the region */
 		uint64_t pieces[2][2] = {
-			{ at, gap_end < mm->region_start ? gap_end
-							  : mm->region_start },
-			{ at > mm->region_end ? at : mm->region_end, gap_end },
+			{at, gap_end < mm->region_start ? gap_end
+							: mm->region_start},
+			{at > mm->region_end ? at : mm->region_end, gap_end},
 		};
 		for (int p = 0; p < 2; p++) {
 			uint64_t s = pieces[p][0], e = pieces[p][1];
@@ -440,8 +440,7 @@ long mm_mremap(struct mm *mm, uint64_t old, uint64_t oldlen, uint64_t newlen,
 			/* shrink in place */
 			if (newlen < oldlen) {
 				host_release(mm, old + newlen, old + oldlen);
-				vma_remove(&mm->vs, old + newlen,
-					   old + oldlen);
+				vma_remove(&mm->vs, old + newlen, old + oldlen);
 			}
 			r = (long)old;
 			goto out;
@@ -624,8 +623,8 @@ long mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 	/* one host call per run of adjacent VMAs (a stack and its guard) */
 	for (size_t i = vma_first_after(&mm->vs, addr);
 	     i < mm->vs.n && mm->vs.v[i].start < addr + len;) {
-		uint64_t s = mm->vs.v[i].start > addr ? mm->vs.v[i].start
-						      : addr;
+		uint64_t s =
+			mm->vs.v[i].start > addr ? mm->vs.v[i].start : addr;
 		uint64_t e = mm->vs.v[i].end;
 		long hr;
 
@@ -669,8 +668,7 @@ long mm_msync(struct mm *mm, uint64_t addr, uint64_t len, int flags)
 	return r;
 }
 
-long mm_mincore(struct mm *mm, uint64_t addr, uint64_t len,
-		unsigned char *uvec)
+long mm_mincore(struct mm *mm, uint64_t addr, uint64_t len, unsigned char *uvec)
 {
 	long r;
 
@@ -808,26 +806,27 @@ size_t mm_maps_text(struct mm *mm, char *buf, size_t size)
 			name = "/dev/zero (deleted)";
 		else if (v->name)
 			name = v->name;
-		n = ksnprintf(line, sizeof(line),
-			     "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu",
-			     (unsigned long long)v->start,
-			     (unsigned long long)v->end,
-			     v->prot & PROT_READ ? 'r' : '-',
-			     v->prot & PROT_WRITE ? 'w' : '-',
-			     v->prot & PROT_EXEC ? 'x' : '-',
-			     v->flags & VMA_SHARED ? 's' : 'p',
-			     (unsigned long long)(v->file ? v->off : 0),
-			     v->file ? (unsigned)((v->file->dev >> 8) & 0xfff) : 0,
-			     v->file ? (unsigned)((v->file->dev & 0xff) |
-						  ((v->file->dev >> 12) & 0xfff00))
-				     : 0,
-			     (unsigned long long)(v->file ? v->file->ino : 0));
+		n = ksnprintf(
+			line, sizeof(line),
+			"%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu",
+			(unsigned long long)v->start,
+			(unsigned long long)v->end,
+			v->prot & PROT_READ ? 'r' : '-',
+			v->prot & PROT_WRITE ? 'w' : '-',
+			v->prot & PROT_EXEC ? 'x' : '-',
+			v->flags & VMA_SHARED ? 's' : 'p',
+			(unsigned long long)(v->file ? v->off : 0),
+			v->file ? (unsigned)((v->file->dev >> 8) & 0xfff) : 0,
+			v->file ? (unsigned)((v->file->dev & 0xff) |
+					     ((v->file->dev >> 12) & 0xfff00))
+				: 0,
+			(unsigned long long)(v->file ? v->file->ino : 0));
 		if (name) {
 			/* Linux pads the name to start at column 73 */
 			while (n < 73 && n < (int)sizeof(line) - 1)
 				line[n++] = ' ';
 			n += ksnprintf(line + n, sizeof(line) - (size_t)n, "%s",
-				      name);
+				       name);
 		}
 		if (n > (int)sizeof(line) - 2)
 			n = (int)sizeof(line) - 2;

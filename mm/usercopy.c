@@ -14,11 +14,11 @@ extern char __xrstor_checked_fault[], __xrstor_checked_fixup[];
 static const struct {
 	const char *fault, *fixup;
 } fixups[] = {
-	{ __copy_user_fault, __copy_user_fixup },
-	{ __clear_user_fault, __clear_user_fixup },
-	{ __strncpy_user_fault, __strncpy_user_fixup },
-	{ __cmpxchg_user32_fault, __cmpxchg_user32_fixup },
-	{ __xrstor_checked_fault, __xrstor_checked_fixup },
+	{__copy_user_fault, __copy_user_fixup},
+	{__clear_user_fault, __clear_user_fixup},
+	{__strncpy_user_fault, __strncpy_user_fixup},
+	{__cmpxchg_user32_fault, __cmpxchg_user32_fixup},
+	{__xrstor_checked_fault, __xrstor_checked_fixup},
 };
 
 bool usercopy_fixup(void *ucv)

@@ -153,7 +153,8 @@ int vma_insert(struct vma_set *s, const struct vma *v)
 		return -ENOMEM;
 	i = vma_first_after(s, v->start);
 	if (i < s->n)
-		memmove(&s->v[i + 1], &s->v[i], (s->n - i) * sizeof(struct vma));
+		memmove(&s->v[i + 1], &s->v[i],
+			(s->n - i) * sizeof(struct vma));
 	s->v[i] = *v;
 	vma_file_get(v->file);
 	s->n++;
@@ -201,8 +202,8 @@ int vma_remove(struct vma_set *s, uint64_t start, uint64_t end)
 	return 0;
 }
 
-int vma_set_flags(struct vma_set *s, uint64_t start, uint64_t end,
-		  uint32_t set, uint32_t clear)
+int vma_set_flags(struct vma_set *s, uint64_t start, uint64_t end, uint32_t set,
+		  uint32_t clear)
 {
 	size_t i, first;
 
@@ -219,8 +220,7 @@ int vma_set_flags(struct vma_set *s, uint64_t start, uint64_t end,
 	return 0;
 }
 
-int vma_protect(struct vma_set *s, uint64_t start, uint64_t end,
-		uint32_t prot)
+int vma_protect(struct vma_set *s, uint64_t start, uint64_t end, uint32_t prot)
 {
 	size_t i, first;
 

@@ -127,7 +127,8 @@ uint64_t sched_clock_ns(void)
 		return *fake_now;
 	if (__builtin_expect(__atomic_load_n(&use_tsc, __ATOMIC_ACQUIRE), 1))
 		return (uint64_t)((int64_t)(((unsigned __int128)rdtsc() *
-					     mult) >> 32) +
+					     mult) >>
+					    32) +
 				  offset);
 	n = mono_ns();
 	if (__atomic_load_n(&calib_state, __ATOMIC_ACQUIRE) == 1 &&

@@ -46,7 +46,7 @@ static int make_host_timer(struct kthread *k)
 		int signo, notify;
 		int tid;
 		int pad[12];
-	} sev = { .signo = SIG_PREEMPT, .notify = 4 /* SIGEV_THREAD_ID */ };
+	} sev = {.signo = SIG_PREEMPT, .notify = 4 /* SIGEV_THREAD_ID */};
 	int id = -1;
 	long r;
 
@@ -149,7 +149,7 @@ int kthreads_start(int n)
 		have = 1;
 	}
 	for (int i = have; i < n; i++) {
-		struct start st = { 0 };
+		struct start st = {0};
 		pthread_attr_t attr;
 		pthread_t t;
 		void *mem;
@@ -158,7 +158,8 @@ int kthreads_start(int n)
 		mem = kzalloc(sizeof(struct kthread) + 64);
 		if (!mem)
 			return -ENOMEM;
-		st.k = (struct kthread *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
+		st.k = (struct kthread *)(((uintptr_t)mem + 63) &
+					  ~(uintptr_t)63);
 		st.id = i;
 		pthread_attr_init(&attr);
 		pthread_attr_setstacksize(&attr, 256 * 1024);

@@ -178,18 +178,17 @@ static int wake(struct uthread *u, int reason, bool need_interruptible,
 			return 0;
 		if (s == UT_BLOCKING) {
 			u->wake_reason = reason;
-			if (__atomic_compare_exchange_n(&u->state, &s, UT_RUNNING,
-							false, __ATOMIC_ACQ_REL,
-							__ATOMIC_ACQUIRE))
+			if (__atomic_compare_exchange_n(
+				    &u->state, &s, UT_RUNNING, false,
+				    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 				return 1;
 			continue;
 		}
 		if (s == UT_BLOCKED) {
 			u->wake_reason = reason;
-			if (__atomic_compare_exchange_n(&u->state, &s,
-							UT_RUNNABLE, false,
-							__ATOMIC_ACQ_REL,
-							__ATOMIC_ACQUIRE)) {
+			if (__atomic_compare_exchange_n(
+				    &u->state, &s, UT_RUNNABLE, false,
+				    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 				enqueue(u, wl);
 				return 1;
 			}
@@ -448,7 +447,8 @@ static void nudge_a_lone_kthread(struct kthread *self)
 	for (int i = 0; i < n; i++) {
 		struct kthread *k = kthread_get(i);
 
-		if (!k || k == self || __atomic_load_n(&k->idle, __ATOMIC_ACQUIRE) ||
+		if (!k || k == self ||
+		    __atomic_load_n(&k->idle, __ATOMIC_ACQUIRE) ||
 		    !__atomic_load_n(&k->cur, __ATOMIC_ACQUIRE) ||
 		    __atomic_load_n(&k->runq_len, __ATOMIC_RELAXED) ||
 		    __atomic_load_n(&k->tick_armed, __ATOMIC_RELAXED))
@@ -466,7 +466,7 @@ static void nudge_a_lone_kthread(struct kthread *self)
  */
 void sched_tick_update(struct kthread *k)
 {
-	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+	struct itimerspec its = {{0, 0}, {0, 0}};
 	uint64_t fast, next, delay = UINT64_MAX, want;
 	int others;
 

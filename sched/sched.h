@@ -332,7 +332,10 @@ struct wake_list {
 	bool tick; /* the current quantum matters now */
 };
 
-#define WAKE_LIST_INIT(wl) { 0, false, false }
+#define WAKE_LIST_INIT(wl)      \
+	{                       \
+		0, false, false \
+	}
 
 /* sched_wake, with the host wakeups left on @wl; 1 if woken */
 int sched_wake_deferred(struct uthread *u, struct wake_list *wl);

@@ -124,7 +124,8 @@ int timer_arm(struct timer *t, uint64_t deadline)
 	spin_lock(&k->timer_lock);
 	if (k->nr_timers == k->cap_timers) {
 		int cap = k->cap_timers ? k->cap_timers * 2 : 64;
-		struct timer **nt = krealloc(k->timers, sizeof(*nt) * (size_t)cap);
+		struct timer **nt =
+			krealloc(k->timers, sizeof(*nt) * (size_t)cap);
 
 		if (!nt) {
 			spin_unlock(&k->timer_lock);

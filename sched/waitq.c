@@ -47,8 +47,7 @@ int waitq_wake(struct waitq *wq, unsigned events, int nr_exclusive)
 	int woken = 0;
 
 	spin_lock(&wq->lock);
-	list_for_each_safe(&wq->waiters, it, tmp)
-	{
+	list_for_each_safe (&wq->waiters, it, tmp) {
 		struct wait_entry *we = list_entry(it, struct wait_entry, node);
 		bool excl = we->exclusive;
 		int r;

@@ -48,51 +48,116 @@ static void snap(struct vsnap *s)
 
 	if (level == VEC_AVX512) {
 		__asm__ volatile(
-			ST("vmovdqu64", "zmm0", 0) ST("vmovdqu64", "zmm1", 64)
-			ST("vmovdqu64", "zmm2", 128) ST("vmovdqu64", "zmm3", 192)
-			ST("vmovdqu64", "zmm4", 256) ST("vmovdqu64", "zmm5", 320)
-			ST("vmovdqu64", "zmm6", 384) ST("vmovdqu64", "zmm7", 448)
-			ST("vmovdqu64", "zmm8", 512) ST("vmovdqu64", "zmm9", 576)
-			ST("vmovdqu64", "zmm10", 640) ST("vmovdqu64", "zmm11", 704)
-			ST("vmovdqu64", "zmm12", 768) ST("vmovdqu64", "zmm13", 832)
-			ST("vmovdqu64", "zmm14", 896) ST("vmovdqu64", "zmm15", 960)
-			ST("vmovdqu64", "zmm16", 1024) ST("vmovdqu64", "zmm17", 1088)
-			ST("vmovdqu64", "zmm18", 1152) ST("vmovdqu64", "zmm19", 1216)
-			ST("vmovdqu64", "zmm20", 1280) ST("vmovdqu64", "zmm21", 1344)
-			ST("vmovdqu64", "zmm22", 1408) ST("vmovdqu64", "zmm23", 1472)
-			ST("vmovdqu64", "zmm24", 1536) ST("vmovdqu64", "zmm25", 1600)
-			ST("vmovdqu64", "zmm26", 1664) ST("vmovdqu64", "zmm27", 1728)
-			ST("vmovdqu64", "zmm28", 1792) ST("vmovdqu64", "zmm29", 1856)
-			ST("vmovdqu64", "zmm30", 1920) ST("vmovdqu64", "zmm31", 1984)
-			: : "r"(v) : "memory");
-		__asm__ volatile(ST("kmovq", "k1", 8) ST("kmovq", "k2", 16)
-				 ST("kmovq", "k3", 24) ST("kmovq", "k4", 32)
-				 ST("kmovq", "k5", 40) ST("kmovq", "k6", 48)
-				 ST("kmovq", "k7", 56)
-				 : : "r"(s->k) : "memory");
+			ST("vmovdqu64", "zmm0", 0) ST("vmovdqu64", "zmm1", 64) ST(
+				"vmovdqu64", "zmm2",
+				128) ST("vmovdqu64", "zmm3",
+					192) ST("vmovdqu64", "zmm4",
+						256) ST("vmovdqu64", "zmm5",
+							320) ST("vmovdqu64",
+								"zmm6",
+								384) ST("vmovdqu64",
+									"zmm7",
+									448) ST("vmovdqu64",
+										"zmm8",
+										512)
+				ST("vmovdqu64", "zmm9", 576) ST(
+					"vmovdqu64", "zmm10",
+					640) ST("vmovdqu64", "zmm11",
+						704) ST("vmovdqu64", "zmm12",
+							768) ST("vmovdqu64",
+								"zmm13",
+								832) ST("vmovdqu64",
+									"zmm14",
+									896) ST("vmovdqu64",
+										"zmm15",
+										960)
+					ST("vmovdqu64", "zmm16", 1024) ST(
+						"vmovdqu64", "zmm17",
+						1088) ST("vmovdqu64", "zmm18",
+							 1152) ST("vmovdqu64",
+								  "zmm19",
+								  1216) ST("vmovdqu64",
+									   "zmm20",
+									   1280)
+						ST("vmovdqu64", "zmm21", 1344) ST(
+							"vmovdqu64", "zmm22",
+							1408) ST("vmovdqu64",
+								 "zmm23",
+								 1472) ST("vmovdqu64",
+									  "zmm24",
+									  1536)
+							ST("vmovdqu64", "zmm25",
+							   1600) ST("vmovdqu64",
+								    "zmm26",
+								    1664) ST("vmovdqu64",
+									     "zmm27",
+									     1728)
+								ST("vmovdqu64",
+								   "zmm28",
+								   1792) ST("vmovdqu64",
+									    "zmm29",
+									    1856)
+									ST("vmovdqu64",
+									   "zmm30",
+									   1920)
+										ST("vmovdqu64",
+										   "zmm31",
+										   1984)
+			:
+			: "r"(v)
+			: "memory");
+		__asm__ volatile(
+			ST("kmovq", "k1", 8) ST("kmovq", "k2", 16)
+				ST("kmovq", "k3", 24) ST("kmovq", "k4", 32)
+					ST("kmovq", "k5", 40)
+						ST("kmovq", "k6", 48)
+							ST("kmovq", "k7", 56)
+			:
+			: "r"(s->k)
+			: "memory");
 		__asm__ volatile("kmovq %%k0, (%0)" : : "r"(s->k) : "memory");
 	} else if (level == VEC_AVX) {
 		__asm__ volatile(
-			ST("vmovdqu", "ymm0", 0) ST("vmovdqu", "ymm1", 32)
-			ST("vmovdqu", "ymm2", 64) ST("vmovdqu", "ymm3", 96)
-			ST("vmovdqu", "ymm4", 128) ST("vmovdqu", "ymm5", 160)
-			ST("vmovdqu", "ymm6", 192) ST("vmovdqu", "ymm7", 224)
-			ST("vmovdqu", "ymm8", 256) ST("vmovdqu", "ymm9", 288)
-			ST("vmovdqu", "ymm10", 320) ST("vmovdqu", "ymm11", 352)
-			ST("vmovdqu", "ymm12", 384) ST("vmovdqu", "ymm13", 416)
-			ST("vmovdqu", "ymm14", 448) ST("vmovdqu", "ymm15", 480)
-			: : "r"(v) : "memory");
+			ST("vmovdqu", "ymm0", 0) ST("vmovdqu", "ymm1", 32) ST(
+				"vmovdqu", "ymm2", 64) ST("vmovdqu", "ymm3", 96)
+				ST("vmovdqu", "ymm4", 128) ST(
+					"vmovdqu", "ymm5",
+					160) ST("vmovdqu", "ymm6",
+						192) ST("vmovdqu", "ymm7", 224)
+					ST("vmovdqu", "ymm8", 256) ST(
+						"vmovdqu", "ymm9",
+						288) ST("vmovdqu", "ymm10", 320)
+						ST("vmovdqu", "ymm11", 352) ST(
+							"vmovdqu", "ymm12", 384)
+							ST("vmovdqu", "ymm13",
+							   416) ST("vmovdqu",
+								   "ymm14", 448)
+								ST("vmovdqu",
+								   "ymm15", 480)
+			:
+			: "r"(v)
+			: "memory");
 	} else {
 		__asm__ volatile(
-			ST("movdqu", "xmm0", 0) ST("movdqu", "xmm1", 16)
-			ST("movdqu", "xmm2", 32) ST("movdqu", "xmm3", 48)
-			ST("movdqu", "xmm4", 64) ST("movdqu", "xmm5", 80)
-			ST("movdqu", "xmm6", 96) ST("movdqu", "xmm7", 112)
-			ST("movdqu", "xmm8", 128) ST("movdqu", "xmm9", 144)
-			ST("movdqu", "xmm10", 160) ST("movdqu", "xmm11", 176)
-			ST("movdqu", "xmm12", 192) ST("movdqu", "xmm13", 208)
-			ST("movdqu", "xmm14", 224) ST("movdqu", "xmm15", 240)
-			: : "r"(v) : "memory");
+			ST("movdqu", "xmm0", 0) ST("movdqu", "xmm1", 16) ST(
+				"movdqu", "xmm2", 32) ST("movdqu", "xmm3", 48)
+				ST("movdqu", "xmm4",
+				   64) ST("movdqu", "xmm5",
+					  80) ST("movdqu", "xmm6",
+						 96) ST("movdqu", "xmm7", 112)
+					ST("movdqu", "xmm8", 128) ST(
+						"movdqu", "xmm9",
+						144) ST("movdqu", "xmm10", 160)
+						ST("movdqu", "xmm11", 176) ST(
+							"movdqu", "xmm12", 192)
+							ST("movdqu", "xmm13",
+							   208) ST("movdqu",
+								   "xmm14", 224)
+								ST("movdqu",
+								   "xmm15", 240)
+			:
+			: "r"(v)
+			: "memory");
 	}
 	__asm__ volatile("stmxcsr %0" : "=m"(s->mxcsr));
 	__asm__ volatile("fnstcw %0" : "=m"(s->fcw));

@@ -78,8 +78,7 @@ void syscall_entry_c(struct trapframe *tf, int how)
 		 */
 		t0 = sched_clock_ns();
 		xstate_save(u);
-	}
-	else if (kopts.check_fast && !(u->flags & UT_XSAVED))
+	} else if (kopts.check_fast && !(u->flags & UT_XSAVED))
 		check = checkfast_enter();
 	if (how == ENTRY_TRAP)
 		rewrite_site(tf->rip, nr);

@@ -151,7 +151,8 @@ static int cie_fde_enc(uint64_t cie)
 			p++;
 			break;
 		case 'P':
-			if (!rd(&enc, p++, 1) || !read_enc(&p, enc & 0x7f, 0, &v))
+			if (!rd(&enc, p++, 1) ||
+			    !read_enc(&p, enc & 0x7f, 0, &v))
 				return -1;
 			break;
 		default:
@@ -219,7 +220,8 @@ static uint64_t find_hdr(uint64_t base)
 	    !rd(ph, base + eh.e_phoff, sizeof(Elf64_Phdr) * eh.e_phnum))
 		return 0;
 	for (int i = 0; i < eh.e_phnum; i++) {
-		if (ph[i].p_type == PT_LOAD && ph[i].p_offset == 0 && !have_bias) {
+		if (ph[i].p_type == PT_LOAD && ph[i].p_offset == 0 &&
+		    !have_bias) {
 			/* this segment's first page is at @base */
 			bias = base - (ph[i].p_vaddr & ~4095ull);
 			have_bias = true;

@@ -108,18 +108,20 @@ static void on_sigsys(struct kthread *k, siginfo_t *si, ucontext_t *uc,
 	struct trapframe *tf;
 
 	if (si->si_code != SYS_USER_DISPATCH ||
-	    !interrupted_guest(*saved_sel, (uint64_t)uc->uc_mcontext.gregs[REG_RIP]))
-		log_panic("SIGSYS in kernel mode (code %d, syscall %d, ip %#llx)",
-			  si->si_code, si->si_syscall,
-			  (unsigned long long)uc->uc_mcontext.gregs[REG_RIP]);
+	    !interrupted_guest(*saved_sel,
+			       (uint64_t)uc->uc_mcontext.gregs[REG_RIP]))
+		log_panic(
+			"SIGSYS in kernel mode (code %d, syscall %d, ip %#llx)",
+			si->si_code, si->si_syscall,
+			(unsigned long long)uc->uc_mcontext.gregs[REG_RIP]);
 	tf = leave_to_kernel(k, uc, *saved_fs, entry_trap_resume, saved_fs,
 			     saved_sel);
 	/* rollback by the host: rax holds the number again, as orig_rax */
 	tf->orig_rax = tf->rax;
 }
 
-static void on_fault(struct kthread *k, int sig, siginfo_t *si,
-		     ucontext_t *uc, uint64_t *saved_fs, uint64_t *saved_sel)
+static void on_fault(struct kthread *k, int sig, siginfo_t *si, ucontext_t *uc,
+		     uint64_t *saved_fs, uint64_t *saved_sel)
 {
 	greg_t *g = uc->uc_mcontext.gregs;
 	uint64_t ip = (uint64_t)g[REG_RIP];
@@ -145,11 +147,12 @@ static void on_fault(struct kthread *k, int sig, siginfo_t *si,
 		/* a guest pointer we copy through: return -EFAULT there */
 		if (usercopy_fixup(uc))
 			return;
-		log_panic("signal %d in kernel mode at ip %#lx (junction-run+%#lx), "
-			  "address %p",
-			  sig, (unsigned long)ip,
-			  (unsigned long)(ip - (uint64_t)__executable_start),
-			  si->si_addr);
+		log_panic(
+			"signal %d in kernel mode at ip %#lx (junction-run+%#lx), "
+			"address %p",
+			sig, (unsigned long)ip,
+			(unsigned long)(ip - (uint64_t)__executable_start),
+			si->si_addr);
 	}
 	/* an int3 of a site being rewritten: go where the new code goes */
 	if (sig == SIGTRAP && si->si_code == SI_KERNEL) {
@@ -177,7 +180,7 @@ static void on_fault(struct kthread *k, int sig, siginfo_t *si,
  */
 static void retick_soon(struct kthread *k)
 {
-	struct itimerspec its = { { 0, 0 }, { 0, 100000 } };
+	struct itimerspec its = {{0, 0}, {0, 100000}};
 
 	if (k->host_timer >= 0) {
 		k->tick_armed = 0;
@@ -261,17 +264,17 @@ static int install(int sig, uint64_t mask, unsigned long extra)
 	return (int)host_rt_sigaction(sig, &sa, NULL);
 }
 
-#define SIGBIT(s) (1ull << ((s) - 1))
+#define SIGBIT(s) (1ull << ((s)-1))
 
 int hostsig_init(void)
 {
-	static const int sync_sigs[] = { SIGSYS, SIGSEGV, SIGBUS,
-					 SIGFPE, SIGILL, SIGTRAP };
-	static const int fwd_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT,
-					SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH,
-					SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF };
+	static const int sync_sigs[] = {SIGSYS, SIGSEGV, SIGBUS,
+					SIGFPE, SIGILL,	 SIGTRAP};
+	static const int fwd_sigs[] = {SIGINT,	SIGTERM, SIGHUP,    SIGQUIT,
+				       SIGUSR1, SIGUSR2, SIGALRM,   SIGWINCH,
+				       SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF};
 	uint64_t sync_mask = 0, all = ~0ull;
-	struct host_sigaction ign = { .handler = SIG_IGN };
+	struct host_sigaction ign = {.handler = SIG_IGN};
 	int ret;
 
 	for (unsigned i = 0; i < sizeof(sync_sigs) / sizeof(*sync_sigs); i++)

@@ -51,9 +51,10 @@ int rewrite_init(bool enable)
 {
 	enabled = enable;
 	/* without it a multithreaded process keeps trapping (slower) */
-	can_sync = host_syscall3(SYS_membarrier,
-				 MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE,
-				 0, 0) == 0;
+	can_sync = host_syscall3(
+			   SYS_membarrier,
+			   MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE,
+			   0, 0) == 0;
 	/* for the guests' membarrier (sys_proc.c): cheap while single */
 	host_syscall3(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
 		      0, 0);
@@ -106,8 +107,8 @@ static struct patch *patch_slot(uint64_t addr)
 
 static void sync_cores(void)
 {
-	host_syscall3(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE,
-		      0, 0);
+	host_syscall3(SYS_membarrier,
+		      MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
 }
 
 static bool poke(const void *bytes, size_t len, uint64_t addr)
@@ -499,10 +500,26 @@ static int reloc_len(const uint8_t *p, int n, int *ripdisp)
 		return len <= n ? len : 0;
 	}
 	switch (op) {
-	case 0x89: case 0x8b: case 0x31: case 0x33: case 0x29: case 0x2b:
-	case 0x01: case 0x03: case 0x21: case 0x23: case 0x09: case 0x0b:
-	case 0x85: case 0x39: case 0x3b: case 0x8d: case 0xc7: case 0x83:
-	case 0x81: case 0x80:
+	case 0x89:
+	case 0x8b:
+	case 0x31:
+	case 0x33:
+	case 0x29:
+	case 0x2b:
+	case 0x01:
+	case 0x03:
+	case 0x21:
+	case 0x23:
+	case 0x09:
+	case 0x0b:
+	case 0x85:
+	case 0x39:
+	case 0x3b:
+	case 0x8d:
+	case 0xc7:
+	case 0x83:
+	case 0x81:
+	case 0x80:
 		break;
 	default:
 		return 0;
@@ -645,7 +662,8 @@ static int rewrite_mov_window(struct thread *t, uint64_t sc, unsigned long nr,
 			if (!l || (rd >= 0 && nrips == 8))
 				break;
 			if (rd >= 0)
-				rips[nrips++] = q + rd - p; /* offset in the copy */
+				rips[nrips++] =
+					q + rd - p; /* offset in the copy */
 			/* mov %r32,%eax: 89 /r, mod 3, reg r32, rm 0 */
 			if (l == 2 && w[q] == 0x89 &&
 			    w[q + 1] == (0xc0 | (reg << 3)))
@@ -814,7 +832,8 @@ int rewrite_site(uint64_t rip, unsigned long nr)
 	r = install(at, site, 5, 0xb8, stub_addr, mt);
 out:
 	if (!r)
-		__atomic_store_n(&no_rewrite[site_hash(sc)], sc, __ATOMIC_RELAXED);
+		__atomic_store_n(&no_rewrite[site_hash(sc)], sc,
+				 __ATOMIC_RELAXED);
 	spin_unlock(&lock);
 	return r;
 }

@@ -125,8 +125,8 @@ static void add_flags(struct line *l, unsigned long v,
 		return;
 	}
 	for (; names->n; names++) {
-		if (names->v && (v & (unsigned long)names->v) ==
-					(unsigned long)names->v) {
+		if (names->v &&
+		    (v & (unsigned long)names->v) == (unsigned long)names->v) {
 			add(l, "%s%s", first ? "" : "|", names->n);
 			v &= ~(unsigned long)names->v;
 			first = false;
@@ -136,38 +136,49 @@ static void add_flags(struct line *l, unsigned long v,
 		add(l, "%s%#lx", first ? "" : "|", v);
 }
 
-#define F(x) { x, #x }
+#define F(x)          \
+	{             \
+		x, #x \
+	}
 static const struct flagname oflags[] = {
-	F(O_WRONLY), F(O_RDWR), F(O_CREAT), F(O_EXCL), F(O_NOCTTY),
-	F(O_TRUNC), F(O_APPEND), F(O_NONBLOCK), F(O_DSYNC), F(O_DIRECT),
-	F(O_LARGEFILE), F(O_DIRECTORY), F(O_NOFOLLOW), F(O_NOATIME),
-	F(O_CLOEXEC), F(O_PATH), F(__O_TMPFILE), F(O_SYNC), { 0, NULL },
+	F(O_WRONLY),	F(O_RDWR),    F(O_CREAT),     F(O_EXCL),
+	F(O_NOCTTY),	F(O_TRUNC),   F(O_APPEND),    F(O_NONBLOCK),
+	F(O_DSYNC),	F(O_DIRECT),  F(O_LARGEFILE), F(O_DIRECTORY),
+	F(O_NOFOLLOW),	F(O_NOATIME), F(O_CLOEXEC),   F(O_PATH),
+	F(__O_TMPFILE), F(O_SYNC),    {0, NULL},
 };
 static const struct flagname prots[] = {
-	F(PROT_READ), F(PROT_WRITE), F(PROT_EXEC), { 0, NULL },
+	F(PROT_READ),
+	F(PROT_WRITE),
+	F(PROT_EXEC),
+	{0, NULL},
 };
 static const struct flagname mflags[] = {
-	F(MAP_SHARED), F(MAP_PRIVATE), F(MAP_FIXED), F(MAP_ANONYMOUS),
-	F(MAP_32BIT), F(MAP_GROWSDOWN), F(MAP_DENYWRITE), F(MAP_NORESERVE),
-	F(MAP_POPULATE), F(MAP_STACK), F(MAP_HUGETLB),
-	F(MAP_FIXED_NOREPLACE), { 0, NULL },
+	F(MAP_SHARED),	  F(MAP_PRIVATE),   F(MAP_FIXED),
+	F(MAP_ANONYMOUS), F(MAP_32BIT),	    F(MAP_GROWSDOWN),
+	F(MAP_DENYWRITE), F(MAP_NORESERVE), F(MAP_POPULATE),
+	F(MAP_STACK),	  F(MAP_HUGETLB),   F(MAP_FIXED_NOREPLACE),
+	{0, NULL},
 };
 static const struct flagname atflags[] = {
-	F(AT_SYMLINK_NOFOLLOW), F(AT_REMOVEDIR), F(AT_SYMLINK_FOLLOW),
-	F(AT_NO_AUTOMOUNT), F(AT_EMPTY_PATH), { 0, NULL },
+	F(AT_SYMLINK_NOFOLLOW), F(AT_REMOVEDIR),  F(AT_SYMLINK_FOLLOW),
+	F(AT_NO_AUTOMOUNT),	F(AT_EMPTY_PATH), {0, NULL},
 };
 static const struct flagname accmodes[] = {
-	F(R_OK), F(W_OK), F(X_OK), { 0, NULL },
+	F(R_OK),
+	F(W_OK),
+	F(X_OK),
+	{0, NULL},
 };
 #undef F
 
 static const char *const signames[] = {
-	NULL, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT",
-	"SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2",
-	"SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT",
-	"SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU",
-	"SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR",
-	"SIGSYS",
+	NULL,	   "SIGHUP",  "SIGINT",	   "SIGQUIT", "SIGILL",	   "SIGTRAP",
+	"SIGABRT", "SIGBUS",  "SIGFPE",	   "SIGKILL", "SIGUSR1",   "SIGSEGV",
+	"SIGUSR2", "SIGPIPE", "SIGALRM",   "SIGTERM", "SIGSTKFLT", "SIGCHLD",
+	"SIGCONT", "SIGSTOP", "SIGTSTP",   "SIGTTIN", "SIGTTOU",   "SIGURG",
+	"SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH",  "SIGIO",
+	"SIGPWR",  "SIGSYS",
 };
 
 static void add_arg(struct line *l, const struct sys_entry *e, int i,
@@ -234,10 +245,11 @@ static void add_arg(struct line *l, const struct sys_entry *e, int i,
 			add(l, "%d", (int)v);
 		break;
 	case A_WHENCE:
-		add(l, "%s", v == SEEK_SET ? "SEEK_SET"
-			     : v == SEEK_CUR ? "SEEK_CUR"
-			     : v == SEEK_END ? "SEEK_END"
-					     : "?");
+		add(l, "%s",
+		    v == SEEK_SET   ? "SEEK_SET"
+		    : v == SEEK_CUR ? "SEEK_CUR"
+		    : v == SEEK_END ? "SEEK_END"
+				    : "?");
 		break;
 	case A_PTR:
 		if (v)
@@ -251,9 +263,8 @@ static void add_arg(struct line *l, const struct sys_entry *e, int i,
 	}
 }
 
-static void start(struct line *l, const struct sys_entry *e,
-		  unsigned long nr, const struct trapframe *tf, long ret,
-		  bool done)
+static void start(struct line *l, const struct sys_entry *e, unsigned long nr,
+		  const struct trapframe *tf, long ret, bool done)
 {
 	const uint64_t *a = &tf->rdi;
 

@@ -89,8 +89,8 @@ SYSCALL_DEFINE3(setresuid, unsigned, r, unsigned, e, unsigned, s)
 {
 	struct cred *c = &current_proc()->cred;
 	struct cred old = *c;
-	long ret = set_res(&c->uid, &c->euid, &c->suid, &c->fsuid, r, e, s,
-			   &old);
+	long ret =
+		set_res(&c->uid, &c->euid, &c->suid, &c->fsuid, r, e, s, &old);
 
 	if (ret == 0 && old.euid == 0 && c->euid != 0)
 		c->cap_effective = 0;
@@ -144,7 +144,8 @@ SYSCALL_DEFINE2(setreuid, unsigned, r, unsigned, e)
 		ns = e != (uint32_t)-1 ? e : c->euid;
 	if (!privileged(c) &&
 	    ((r != (uint32_t)-1 && r != c->uid && r != c->euid) ||
-	     (e != (uint32_t)-1 && e != c->uid && e != c->euid && e != c->suid)))
+	     (e != (uint32_t)-1 && e != c->uid && e != c->euid &&
+	      e != c->suid)))
 		return -EPERM;
 	if (r != (uint32_t)-1)
 		c->uid = r;
@@ -162,7 +163,8 @@ SYSCALL_DEFINE2(setregid, unsigned, r, unsigned, e)
 
 	if (!privileged(c) &&
 	    ((r != (uint32_t)-1 && r != c->gid && r != c->egid) ||
-	     (e != (uint32_t)-1 && e != c->gid && e != c->egid && e != c->sgid)))
+	     (e != (uint32_t)-1 && e != c->gid && e != c->egid &&
+	      e != c->sgid)))
 		return -EPERM;
 	if (r != (uint32_t)-1 || (e != (uint32_t)-1 && e != c->gid))
 		c->sgid = e != (uint32_t)-1 ? e : c->egid;
@@ -274,7 +276,7 @@ SYSCALL_DEFINE2(capset, struct __user_cap_header_struct __user *, uhdr,
 		const struct __user_cap_data_struct __user *, udata)
 {
 	struct __user_cap_header_struct hdr;
-	struct __user_cap_data_struct d[2] = { 0 };
+	struct __user_cap_data_struct d[2] = {0};
 	struct cred *c = &current_proc()->cred;
 	uint64_t eff, perm, inh;
 

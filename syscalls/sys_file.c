@@ -96,9 +96,8 @@ static long do_write(int fd, const void *buf, size_t n, off_t off)
 	else if (!f->ops->write)
 		r = -EINVAL;
 	else
-		r = epipe(f->ops->write(f, buf,
-					n > MAX_RW_COUNT ? MAX_RW_COUNT : n,
-					off));
+		r = epipe(f->ops->write(
+			f, buf, n > MAX_RW_COUNT ? MAX_RW_COUNT : n, off));
 	fdput(d);
 	return r;
 }
@@ -120,8 +119,8 @@ SYSCALL_DEFINE4(pread64, int, fd, void __user *, buf, size_t, n, off_t, off)
 	return do_read(fd, buf, n, off);
 }
 
-SYSCALL_DEFINE4(pwrite64, int, fd, const void __user *, buf, size_t, n,
-		off_t, off)
+SYSCALL_DEFINE4(pwrite64, int, fd, const void __user *, buf, size_t, n, off_t,
+		off)
 {
 	if (off < 0)
 		return -EINVAL;
@@ -177,8 +176,8 @@ static long do_iov(int fd, const struct iovec *uiov, int cnt, off_t off,
 		       : f->ops->readv(f, uiov, cnt, off, flags);
 	else if (wr ? !f->ops->write : !f->ops->read)
 		r = f->fflags & FILE_DIR ? -EISDIR : -EINVAL;
-	else if (flags & ~(RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT |
-			   RWF_APPEND))
+	else if (flags &
+		 ~(RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND))
 		r = -EOPNOTSUPP;
 	else
 		r = iov_loop(f, uiov, cnt, off, wr);
@@ -218,8 +217,8 @@ SYSCALL_DEFINE6(preadv2, int, fd, const struct iovec __user *, iov, int, cnt,
 	return do_iov(fd, iov, cnt, off, flags, false);
 }
 
-SYSCALL_DEFINE6(pwritev2, int, fd, const struct iovec __user *, iov, int,
-		cnt, off_t, off, long, hi, int, flags)
+SYSCALL_DEFINE6(pwritev2, int, fd, const struct iovec __user *, iov, int, cnt,
+		off_t, off, long, hi, int, flags)
 {
 	(void)hi;
 	if (off < -1)
@@ -259,16 +258,16 @@ static long install(struct file *f, bool cloexec)
 	return fd;
 }
 
-long sys_do_open(int dirfd, const char __user *upath, int flags,
-		 unsigned mode)
+long sys_do_open(int dirfd, const char __user *upath, int flags, unsigned mode)
 {
 	char kpath[PATH_MAX];
 	struct nameidata nd;
 	struct file *base, *f;
 	long r;
 
-	r = vfs_resolve_user(dirfd, upath, flags & O_NOFOLLOW ? 0 : LOOKUP_FOLLOW,
-			     &nd, &base, kpath);
+	r = vfs_resolve_user(dirfd, upath,
+			     flags & O_NOFOLLOW ? 0 : LOOKUP_FOLLOW, &nd, &base,
+			     kpath);
 	if (r < 0)
 		return r;
 	r = vfs_open(&nd, flags, mode, &f);
@@ -297,7 +296,7 @@ SYSCALL_DEFINE2(creat, const char __user *, path, unsigned, mode)
 SYSCALL_DEFINE4(openat2, int, dirfd, const char __user *, path,
 		struct open_how __user *, uhow, size_t, size)
 {
-	struct open_how how = { 0 };
+	struct open_how how = {0};
 
 	if (size < sizeof(how))
 		return -EINVAL;
@@ -318,9 +317,9 @@ SYSCALL_DEFINE4(openat2, int, dirfd, const char __user *, path,
 		char kpath[PATH_MAX];
 		struct nameidata nd;
 		struct file *base, *f;
-		long r = vfs_resolve_user(dirfd, path,
-					  how.flags & O_NOFOLLOW ? 0 : LOOKUP_FOLLOW,
-					  &nd, &base, kpath);
+		long r = vfs_resolve_user(
+			dirfd, path, how.flags & O_NOFOLLOW ? 0 : LOOKUP_FOLLOW,
+			&nd, &base, kpath);
 
 		if (r < 0)
 			return r;
@@ -333,12 +332,13 @@ SYSCALL_DEFINE4(openat2, int, dirfd, const char __user *, path,
 		how.flags |= O_CLOEXEC;
 		if (how.flags & (O_CREAT | __O_TMPFILE))
 			how.mode &= ~current_proc()->fs.umask;
-		r = host_syscall4(SYS_openat2, nd.host_dirfd, nd.host_path, &how,
-				  sizeof(how));
+		r = host_syscall4(SYS_openat2, nd.host_dirfd, nd.host_path,
+				  &how, sizeof(how));
 		file_put(base);
 		if (r < 0)
 			return r;
-		f = hostfs_wrap((int)r, (unsigned)how.flags & ~O_CLOEXEC, nd.abs);
+		f = hostfs_wrap((int)r, (unsigned)how.flags & ~O_CLOEXEC,
+				nd.abs);
 		if (!f) {
 			host_close((int)r);
 			return -ENOMEM;
@@ -493,7 +493,8 @@ SYSCALL_DEFINE3(fcntl, int, fd, int, cmd, unsigned long, arg)
 		 * one host process, so POSIX locks between two of them do
 		 * not conflict yet (README).
 		 */
-		r = f->host_fd >= 0 ? host_fcntl(f->host_fd, cmd, arg) : -EINVAL;
+		r = f->host_fd >= 0 ? host_fcntl(f->host_fd, cmd, arg)
+				    : -EINVAL;
 		break;
 	case F_GETOWN:
 		r = 0;
@@ -507,9 +508,7 @@ SYSCALL_DEFINE3(fcntl, int, fd, int, cmd, unsigned long, arg)
 		break;
 	case F_GETOWN_EX:
 	case F_SETOWN_EX:
-		r = cmd == F_GETOWN_EX
-			    ? clear_user((void *)arg, 8)
-			    : 0;
+		r = cmd == F_GETOWN_EX ? clear_user((void *)arg, 8) : 0;
 		break;
 	default:
 		r = -EINVAL;
@@ -829,8 +828,8 @@ static long copy_loop(struct file *in, struct file *out, off_t *inoff,
 	return total;
 }
 
-SYSCALL_DEFINE4(sendfile, int, outfd, int, infd, off_t __user *, uoff,
-		size_t, count)
+SYSCALL_DEFINE4(sendfile, int, outfd, int, infd, off_t __user *, uoff, size_t,
+		count)
 {
 	struct file *in = fget(infd), *out = fget(outfd);
 	off_t off;
@@ -868,8 +867,8 @@ out:
 	return r;
 }
 
-SYSCALL_DEFINE6(copy_file_range, int, infd, off_t __user *, inoff, int,
-		outfd, off_t __user *, outoff, size_t, len, unsigned, flags)
+SYSCALL_DEFINE6(copy_file_range, int, infd, off_t __user *, inoff, int, outfd,
+		off_t __user *, outoff, size_t, len, unsigned, flags)
 {
 	struct file *in = fget(infd), *out = fget(outfd);
 	long r;

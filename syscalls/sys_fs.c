@@ -173,8 +173,7 @@ SYSCALL_DEFINE2(mkdir, const char __user *, path, unsigned, mode)
 	return do_mkdirat(AT_FDCWD, path, mode);
 }
 
-SYSCALL_DEFINE3(mkdirat, int, dirfd, const char __user *, path, unsigned,
-		mode)
+SYSCALL_DEFINE3(mkdirat, int, dirfd, const char __user *, path, unsigned, mode)
 {
 	return do_mkdirat(dirfd, path, mode);
 }
@@ -204,23 +203,22 @@ static long do_mknodat(int dirfd, const char __user *path, unsigned mode,
 	if (u.nd.fs != FS_HOST)
 		r = ours_refuse(&u, true);
 	else
-		r = host_syscall4(SYS_mknodat, u.nd.host_dirfd, u.nd.host_path,
-				  (mode & S_IFMT) |
-					  (mode & ~current_proc()->fs.umask &
-					   07777),
-				  dev);
+		r = host_syscall4(
+			SYS_mknodat, u.nd.host_dirfd, u.nd.host_path,
+			(mode & S_IFMT) |
+				(mode & ~current_proc()->fs.umask & 07777),
+			dev);
 	upath_put(&u);
 	return r;
 }
 
-SYSCALL_DEFINE3(mknod, const char __user *, path, unsigned, mode, unsigned,
-		dev)
+SYSCALL_DEFINE3(mknod, const char __user *, path, unsigned, mode, unsigned, dev)
 {
 	return do_mknodat(AT_FDCWD, path, mode, dev);
 }
 
-SYSCALL_DEFINE4(mknodat, int, dirfd, const char __user *, path, unsigned,
-		mode, unsigned, dev)
+SYSCALL_DEFINE4(mknodat, int, dirfd, const char __user *, path, unsigned, mode,
+		unsigned, dev)
 {
 	return do_mknodat(dirfd, path, mode, dev);
 }
@@ -384,8 +382,7 @@ static long do_symlinkat(const char __user *utarget, int dirfd,
 	return r;
 }
 
-SYSCALL_DEFINE2(symlink, const char __user *, target, const char __user *,
-		path)
+SYSCALL_DEFINE2(symlink, const char __user *, target, const char __user *, path)
 {
 	return do_symlinkat(target, AT_FDCWD, path);
 }
@@ -425,8 +422,7 @@ SYSCALL_DEFINE2(chmod, const char __user *, path, unsigned, mode)
 	return do_fchmodat(AT_FDCWD, path, mode, 0);
 }
 
-SYSCALL_DEFINE3(fchmodat, int, dirfd, const char __user *, path, unsigned,
-		mode)
+SYSCALL_DEFINE3(fchmodat, int, dirfd, const char __user *, path, unsigned, mode)
 {
 	return do_fchmodat(dirfd, path, mode, 0);
 }
@@ -471,20 +467,18 @@ static long do_fchownat(int dirfd, const char __user *path, unsigned uid,
 	return r;
 }
 
-SYSCALL_DEFINE3(chown, const char __user *, path, unsigned, uid, unsigned,
-		gid)
+SYSCALL_DEFINE3(chown, const char __user *, path, unsigned, uid, unsigned, gid)
 {
 	return do_fchownat(AT_FDCWD, path, uid, gid, 0);
 }
 
-SYSCALL_DEFINE3(lchown, const char __user *, path, unsigned, uid, unsigned,
-		gid)
+SYSCALL_DEFINE3(lchown, const char __user *, path, unsigned, uid, unsigned, gid)
 {
 	return do_fchownat(AT_FDCWD, path, uid, gid, AT_SYMLINK_NOFOLLOW);
 }
 
-SYSCALL_DEFINE5(fchownat, int, dirfd, const char __user *, path, unsigned,
-		uid, unsigned, gid, int, flags)
+SYSCALL_DEFINE5(fchownat, int, dirfd, const char __user *, path, unsigned, uid,
+		unsigned, gid, int, flags)
 {
 	return do_fchownat(dirfd, path, uid, gid, flags);
 }
@@ -527,7 +521,7 @@ static long do_utimensat(int dirfd, const char __user *path,
 		if (!f)
 			return -EBADF;
 		r = f->host_fd >= 0 ? host_syscall4(SYS_utimensat, f->host_fd,
-						     NULL, kts, 0)
+						    NULL, kts, 0)
 				    : -EPERM;
 		file_put(f);
 		return r;
@@ -539,8 +533,9 @@ static long do_utimensat(int dirfd, const char __user *path,
 	if (u.nd.fs != FS_HOST)
 		r = -EPERM;
 	else
-		r = host_syscall4(SYS_utimensat, u.nd.host_dirfd, u.nd.host_path,
-				  kts, flags & AT_SYMLINK_NOFOLLOW);
+		r = host_syscall4(SYS_utimensat, u.nd.host_dirfd,
+				  u.nd.host_path, kts,
+				  flags & AT_SYMLINK_NOFOLLOW);
 	upath_put(&u);
 	return r;
 }
@@ -597,8 +592,8 @@ SYSCALL_DEFINE2(utimes, const char __user *, path,
 	return do_futimesat(AT_FDCWD, path, utv);
 }
 
-SYSCALL_DEFINE2(utime, const char __user *, path,
-		const struct utimbuf __user *, ubuf)
+SYSCALL_DEFINE2(utime, const char __user *, path, const struct utimbuf __user *,
+		ubuf)
 {
 	struct utimbuf b;
 	struct timespec ts[2];
@@ -642,20 +637,20 @@ static long do_getxattr(const char __user *path, const char __user *uname,
 	if (r < 0)
 		return r;
 	/* the lexical path: the host call has no *at form (README) */
-	r = host_syscall4(follow ? SYS_getxattr : SYS_lgetxattr, u.nd.abs,
-			  name, val, size);
+	r = host_syscall4(follow ? SYS_getxattr : SYS_lgetxattr, u.nd.abs, name,
+			  val, size);
 	upath_put(&u);
 	return r;
 }
 
-SYSCALL_DEFINE4(getxattr, const char __user *, path, const char __user *,
-		name, void __user *, val, size_t, size)
+SYSCALL_DEFINE4(getxattr, const char __user *, path, const char __user *, name,
+		void __user *, val, size_t, size)
 {
 	return do_getxattr(path, name, val, size, true);
 }
 
-SYSCALL_DEFINE4(lgetxattr, const char __user *, path, const char __user *,
-		name, void __user *, val, size_t, size)
+SYSCALL_DEFINE4(lgetxattr, const char __user *, path, const char __user *, name,
+		void __user *, val, size_t, size)
 {
 	return do_getxattr(path, name, val, size, false);
 }
@@ -664,8 +659,8 @@ SYSCALL_DEFINE4(lgetxattr, const char __user *, path, const char __user *,
  * f*xattr: the host's call on the file's host fd, with the attribute
  * name (when @uname is set) copied in; our own files have none.
  */
-static long fd_xattr(int nr, int fd, const char __user *uname, long a2,
-		     long a3, long a4)
+static long fd_xattr(int nr, int fd, const char __user *uname, long a2, long a3,
+		     long a4)
 {
 	struct file *f = fdtab_get(current_proc()->fdt, fd);
 	char name[256];
@@ -687,8 +682,8 @@ static long fd_xattr(int nr, int fd, const char __user *uname, long a2,
 	return r;
 }
 
-SYSCALL_DEFINE4(fgetxattr, int, fd, const char __user *, uname,
-		void __user *, val, size_t, size)
+SYSCALL_DEFINE4(fgetxattr, int, fd, const char __user *, uname, void __user *,
+		val, size_t, size)
 {
 	return fd_xattr(SYS_fgetxattr, fd, uname, (long)val, (long)size, 0);
 }
@@ -737,20 +732,20 @@ static long do_setxattr(const char __user *path, const char __user *uname,
 	r = xattr_path(path, &u, follow);
 	if (r < 0)
 		return r;
-	r = host_syscall5(follow ? SYS_setxattr : SYS_lsetxattr, u.nd.abs,
-			  name, val, size, flags);
+	r = host_syscall5(follow ? SYS_setxattr : SYS_lsetxattr, u.nd.abs, name,
+			  val, size, flags);
 	upath_put(&u);
 	return r;
 }
 
-SYSCALL_DEFINE5(setxattr, const char __user *, path, const char __user *,
-		name, const void __user *, val, size_t, size, int, flags)
+SYSCALL_DEFINE5(setxattr, const char __user *, path, const char __user *, name,
+		const void __user *, val, size_t, size, int, flags)
 {
 	return do_setxattr(path, name, val, size, flags, true);
 }
 
-SYSCALL_DEFINE5(lsetxattr, const char __user *, path, const char __user *,
-		name, const void __user *, val, size_t, size, int, flags)
+SYSCALL_DEFINE5(lsetxattr, const char __user *, path, const char __user *, name,
+		const void __user *, val, size_t, size, int, flags)
 {
 	return do_setxattr(path, name, val, size, flags, false);
 }
@@ -758,8 +753,7 @@ SYSCALL_DEFINE5(lsetxattr, const char __user *, path, const char __user *,
 SYSCALL_DEFINE5(fsetxattr, int, fd, const char __user *, uname,
 		const void __user *, val, size_t, size, int, flags)
 {
-	return fd_xattr(SYS_fsetxattr, fd, uname, (long)val, (long)size,
-			flags);
+	return fd_xattr(SYS_fsetxattr, fd, uname, (long)val, (long)size, flags);
 }
 
 static long do_removexattr(const char __user *path, const char __user *uname,
@@ -774,8 +768,8 @@ static long do_removexattr(const char __user *path, const char __user *uname,
 	r = xattr_path(path, &u, follow);
 	if (r < 0)
 		return r;
-	r = host_syscall2(follow ? SYS_removexattr : SYS_lremovexattr,
-			  u.nd.abs, name);
+	r = host_syscall2(follow ? SYS_removexattr : SYS_lremovexattr, u.nd.abs,
+			  name);
 	upath_put(&u);
 	return r;
 }
@@ -786,8 +780,8 @@ SYSCALL_DEFINE2(removexattr, const char __user *, path, const char __user *,
 	return do_removexattr(path, name, true);
 }
 
-SYSCALL_DEFINE2(lremovexattr, const char __user *, path,
-		const char __user *, name)
+SYSCALL_DEFINE2(lremovexattr, const char __user *, path, const char __user *,
+		name)
 {
 	return do_removexattr(path, name, false);
 }

@@ -86,7 +86,8 @@ SYSCALL_DEFINE2(setrlimit, unsigned, res, const struct rlimit __user *, ulim)
 }
 
 SYSCALL_DEFINE4(prlimit64, int, pid, unsigned, res,
-		const struct rlimit __user *, unew, struct rlimit __user *, uold)
+		const struct rlimit __user *, unew, struct rlimit __user *,
+		uold)
 {
 	struct proc *p = pid ? proc_find(pid) : current_proc();
 	struct rlimit nl, ol;
@@ -111,8 +112,8 @@ SYSCALL_DEFINE4(prlimit64, int, pid, unsigned, res,
 
 static struct timeval tv_of(uint64_t ns)
 {
-	struct timeval tv = { (time_t)(ns / 1000000000ull),
-			      (suseconds_t)((ns % 1000000000ull) / 1000) };
+	struct timeval tv = {(time_t)(ns / 1000000000ull),
+			     (suseconds_t)((ns % 1000000000ull) / 1000)};
 
 	return tv;
 }
@@ -133,7 +134,7 @@ SYSCALL_DEFINE2(getrusage, int, who, struct rusage __user *, uru)
 	case RUSAGE_SELF:
 		proc_cpu_ns(t->proc, &user, &sys);
 		spin_lock(&t->proc->lock);
-		list_for_each(&t->proc->threads, it) {
+		list_for_each (&t->proc->threads, it) {
 			struct thread *c =
 				list_entry(it, struct thread, proc_node);
 

@@ -20,7 +20,7 @@
 #define O_NOTIFICATION_PIPE O_EXCL /* linux/watch_queue.h */
 #endif
 
-#define SIGBIT(s) (1ull << ((s) - 1))
+#define SIGBIT(s) (1ull << ((s)-1))
 #define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 
 static unsigned nofile(void)
@@ -88,7 +88,7 @@ SYSCALL_DEFINE2(pipe2, int __user *, ufds, int, flags)
 
 SYSCALL_DEFINE1(pipe, int __user *, ufds)
 {
-	uint64_t a[6] = { (uint64_t)ufds, 0 };
+	uint64_t a[6] = {(uint64_t)ufds, 0};
 
 	return sys_pipe2(a);
 }
@@ -117,16 +117,15 @@ SYSCALL_DEFINE2(timerfd_create, int, clockid, int, flags)
 	return r < 0 ? r : install_one(f, flags & O_CLOEXEC);
 }
 
-SYSCALL_DEFINE4(timerfd_settime, int, fd, int, flags,
-		const void __user *, unew, void __user *, uold)
+SYSCALL_DEFINE4(timerfd_settime, int, fd, int, flags, const void __user *, unew,
+		void __user *, uold)
 {
 	struct file *f = fdtab_get(current_proc()->fdt, fd);
 	long r;
 
 	if (!f)
 		return -EBADF;
-	r = file_is_timerfd(f) ? tfd_settime(f, flags, unew, uold)
-			       : -EINVAL;
+	r = file_is_timerfd(f) ? tfd_settime(f, flags, unew, uold) : -EINVAL;
 	file_put(f);
 	return r;
 }
@@ -167,13 +166,14 @@ static void write_left(uint64_t deadline, void __user *u, bool timeval)
 	uint64_t now = kclock_ns(), left = deadline > now ? deadline - now : 0;
 
 	if (timeval) {
-		struct timeval tv = { (time_t)(left / 1000000000ull),
-				      (suseconds_t)(left % 1000000000ull) / 1000 };
+		struct timeval tv = {(time_t)(left / 1000000000ull),
+				     (suseconds_t)(left % 1000000000ull) /
+					     1000};
 
 		copy_to_user(u, &tv, sizeof(tv));
 	} else {
-		struct timespec ts = { (time_t)(left / 1000000000ull),
-				       (long)(left % 1000000000ull) };
+		struct timespec ts = {(time_t)(left / 1000000000ull),
+				      (long)(left % 1000000000ull)};
 
 		copy_to_user(u, &ts, sizeof(ts));
 	}
@@ -256,15 +256,15 @@ static long poll_common(struct pollfd __user *ufds, unsigned nfds,
 SYSCALL_DEFINE3(poll, struct pollfd __user *, ufds, unsigned, nfds, int,
 		timeout)
 {
-	uint64_t dl = timeout > 0 ? kclock_ns() + (uint64_t)timeout * 1000000ull
-				  : 0;
+	uint64_t dl =
+		timeout > 0 ? kclock_ns() + (uint64_t)timeout * 1000000ull : 0;
 
 	return poll_common(ufds, nfds, dl, timeout >= 0);
 }
 
 SYSCALL_DEFINE5(ppoll, struct pollfd __user *, ufds, unsigned, nfds,
-		const struct timespec __user *, uts,
-		const uint64_t __user *, umask, size_t, size)
+		const struct timespec __user *, uts, const uint64_t __user *,
+		umask, size_t, size)
 {
 	struct mask_save ms;
 	uint64_t dl = 0;
@@ -286,13 +286,12 @@ SYSCALL_DEFINE5(ppoll, struct pollfd __user *, ufds, unsigned, nfds,
 /* ---- select ---- */
 
 static long select_common(int nfds, unsigned long __user *uin,
-			  unsigned long __user *uout,
-			  unsigned long __user *uex, uint64_t deadline,
-			  bool has_timeout)
+			  unsigned long __user *uout, unsigned long __user *uex,
+			  uint64_t deadline, bool has_timeout)
 {
 	size_t bytes = ((size_t)nfds + 63) / 64 * 8;
-	unsigned long *set[3] = { NULL, NULL, NULL };
-	unsigned long __user *u[3] = { uin, uout, uex };
+	unsigned long *set[3] = {NULL, NULL, NULL};
+	unsigned long __user *u[3] = {uin, uout, uex};
 	long r = 0;
 
 	if (nfds < 0 || (unsigned)nfds > nofile())
@@ -351,7 +350,7 @@ SYSCALL_DEFINE6(pselect6, int, nfds, unsigned long __user *, in,
 	struct {
 		const uint64_t *mask;
 		size_t size;
-	} sig = { NULL, 0 };
+	} sig = {NULL, 0};
 	struct mask_save ms;
 	uint64_t dl = 0;
 	long r;
@@ -442,23 +441,23 @@ static uint64_t ms_deadline(int timeout)
 	return timeout > 0 ? kclock_ns() + (uint64_t)timeout * 1000000ull : 0;
 }
 
-SYSCALL_DEFINE4(epoll_wait, int, epfd, struct epoll_event __user *, events,
-		int, max, int, timeout)
+SYSCALL_DEFINE4(epoll_wait, int, epfd, struct epoll_event __user *, events, int,
+		max, int, timeout)
 {
 	return epwait(epfd, events, max, ms_deadline(timeout), timeout >= 0,
 		      NULL, 0);
 }
 
-SYSCALL_DEFINE6(epoll_pwait, int, epfd, struct epoll_event __user *,
-		events, int, max, int, timeout, const uint64_t __user *, umask,
-		size_t, size)
+SYSCALL_DEFINE6(epoll_pwait, int, epfd, struct epoll_event __user *, events,
+		int, max, int, timeout, const uint64_t __user *, umask, size_t,
+		size)
 {
 	return epwait(epfd, events, max, ms_deadline(timeout), timeout >= 0,
 		      umask, size);
 }
 
-SYSCALL_DEFINE6(epoll_pwait2, int, epfd, struct epoll_event __user *,
-		events, int, max, const struct timespec __user *, uts,
+SYSCALL_DEFINE6(epoll_pwait2, int, epfd, struct epoll_event __user *, events,
+		int, max, const struct timespec __user *, uts,
 		const uint64_t __user *, umask, size_t, size)
 {
 	uint64_t dl = 0;

@@ -49,9 +49,8 @@ SYSCALL_DEFINE1(exit, int, code)
 	thread_exit(code);
 }
 
-SYSCALL_DEFINE5(clone, unsigned long, flags, unsigned long, stack,
-		int __user *, parent_tid, int __user *, child_tid,
-		unsigned long, tls)
+SYSCALL_DEFINE5(clone, unsigned long, flags, unsigned long, stack, int __user *,
+		parent_tid, int __user *, child_tid, unsigned long, tls)
 {
 	struct clone_req req = {
 		.flags = flags,
@@ -72,7 +71,7 @@ struct clone_args_user {
 
 SYSCALL_DEFINE2(clone3, const void __user *, uargs, size_t, size)
 {
-	struct clone_args_user ca = { 0 };
+	struct clone_args_user ca = {0};
 	struct clone_req req;
 
 	if (size < 64 || size > 4096)
@@ -193,8 +192,8 @@ static long do_execve(const char *kpath, char *const __user *uargv,
 	return r;
 }
 
-SYSCALL_DEFINE3(execve, const char __user *, path, char *const __user *,
-		argv, char *const __user *, envp)
+SYSCALL_DEFINE3(execve, const char __user *, path, char *const __user *, argv,
+		char *const __user *, envp)
 {
 	char kpath[PATH_MAX];
 	long r = strncpy_from_user(kpath, path, sizeof(kpath));
@@ -270,8 +269,9 @@ SYSCALL_DEFINE5(waitid, int, which, int, id, siginfo_t __user *, info, int,
 static long signal_proc(struct proc *p, int sig)
 {
 	struct proc *self = current_proc();
-	struct sig_qinfo qi = { .code = 0 /* SI_USER */, .pid = self->pid,
-				.uid = self->cred.uid };
+	struct sig_qinfo qi = {.code = 0 /* SI_USER */,
+			       .pid = self->pid,
+			       .uid = self->cred.uid};
 
 	if (sig)
 		sig_send_info(p, NULL, sig, &qi);
@@ -304,9 +304,9 @@ static long signal_thread(int tgid, int tid, int sig)
 	if (!t || (tgid > 0 && t->proc->pid != tgid))
 		return -ESRCH;
 	if (sig) {
-		struct sig_qinfo qi = { .code = -6 /* SI_TKILL */,
-					.pid = current_proc()->pid,
-					.uid = current_proc()->cred.uid };
+		struct sig_qinfo qi = {.code = -6 /* SI_TKILL */,
+				       .pid = current_proc()->pid,
+				       .uid = current_proc()->cred.uid};
 
 		sig_send_info(t->proc, t, sig, &qi);
 	}
@@ -500,7 +500,8 @@ SYSCALL_DEFINE5(prctl, int, op, unsigned long, a2, unsigned long, a3,
 		return mm_set_anon_name(p->mm, a3, a4, n);
 	}
 	case PR_CAP_AMBIENT:
-		if (a2 == PR_CAP_AMBIENT_IS_SET || a2 == PR_CAP_AMBIENT_CLEAR_ALL)
+		if (a2 == PR_CAP_AMBIENT_IS_SET ||
+		    a2 == PR_CAP_AMBIENT_CLEAR_ALL)
 			return 0;
 		return a2 == PR_CAP_AMBIENT_RAISE ? -EPERM : -EINVAL;
 	case PR_GET_SPECULATION_CTRL:
@@ -591,18 +592,19 @@ SYSCALL_DEFINE0(sched_yield)
  * host process: the host's private expedited barriers reach them all, so
  * they serve the guest's global and private commands alike.
  */
-#define MB_SUPPORTED                                                        \
-	(MEMBARRIER_CMD_GLOBAL | MEMBARRIER_CMD_GLOBAL_EXPEDITED |           \
-	 MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED |                          \
-	 MEMBARRIER_CMD_PRIVATE_EXPEDITED |                                  \
-	 MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED |                         \
-	 MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE |                        \
+#define MB_SUPPORTED                                               \
+	(MEMBARRIER_CMD_GLOBAL | MEMBARRIER_CMD_GLOBAL_EXPEDITED | \
+	 MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED |                \
+	 MEMBARRIER_CMD_PRIVATE_EXPEDITED |                        \
+	 MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED |               \
+	 MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE |              \
 	 MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE)
 
 static long host_barrier(bool sync_core)
 {
-	int reg = sync_core ? MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE
-			    : MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED;
+	int reg = sync_core
+			  ? MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE
+			  : MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED;
 	int cmd = sync_core ? MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE
 			    : MEMBARRIER_CMD_PRIVATE_EXPEDITED;
 	long r = host_syscall3(SYS_membarrier, cmd, 0, 0);
@@ -634,7 +636,8 @@ SYSCALL_DEFINE3(membarrier, int, cmd, unsigned, flags, int, cpu_id)
 		if (!(__atomic_load_n(&p->membarrier_reg, __ATOMIC_ACQUIRE) &
 		      (unsigned)cmd << 1))
 			return -EPERM;
-		return host_barrier(cmd == MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE);
+		return host_barrier(cmd ==
+				    MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE);
 	case MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED:
 	case MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED:
 	case MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE:
@@ -737,7 +740,7 @@ SYSCALL_DEFINE3(sched_setscheduler, int, pid, int, policy,
 
 SYSCALL_DEFINE2(sched_getparam, int, pid, struct sched_param __user *, param)
 {
-	struct sched_param sp = { 0 };
+	struct sched_param sp = {0};
 
 	if (pid < 0 || !param)
 		return -EINVAL;
@@ -746,8 +749,8 @@ SYSCALL_DEFINE2(sched_getparam, int, pid, struct sched_param __user *, param)
 	return copy_to_user(param, &sp, sizeof(sp));
 }
 
-SYSCALL_DEFINE2(sched_setparam, int, pid,
-		const struct sched_param __user *, param)
+SYSCALL_DEFINE2(sched_setparam, int, pid, const struct sched_param __user *,
+		param)
 {
 	struct sched_param sp;
 
@@ -775,8 +778,8 @@ struct k_sched_attr {
 #define SCHED_FLAG_RESET_ON_FORK 0x01
 #define SCHED_FLAG_KEEP_POLICY 0x08
 #define SCHED_FLAG_KEEP_PARAMS 0x10
-#define SCHED_FLAGS_TAKEN                                                   \
-	(SCHED_FLAG_RESET_ON_FORK | SCHED_FLAG_KEEP_POLICY |                 \
+#define SCHED_FLAGS_TAKEN                                    \
+	(SCHED_FLAG_RESET_ON_FORK | SCHED_FLAG_KEEP_POLICY | \
 	 SCHED_FLAG_KEEP_PARAMS)
 
 static bool may_lower_nice(struct thread *t, int nice);
@@ -784,7 +787,7 @@ static bool may_lower_nice(struct thread *t, int nice);
 SYSCALL_DEFINE4(sched_getattr, int, pid, void __user *, uattr, unsigned, size,
 		unsigned, flags)
 {
-	struct k_sched_attr a = { 0 };
+	struct k_sched_attr a = {0};
 	struct thread *t;
 
 	if (pid < 0 || !uattr || flags || size < SCHED_ATTR_SIZE_VER0 ||
@@ -801,10 +804,9 @@ SYSCALL_DEFINE4(sched_getattr, int, pid, void __user *, uattr, unsigned, size,
 	return copy_to_user(uattr, &a, size);
 }
 
-SYSCALL_DEFINE3(sched_setattr, int, pid, void __user *, uattr, unsigned,
-		flags)
+SYSCALL_DEFINE3(sched_setattr, int, pid, void __user *, uattr, unsigned, flags)
 {
-	struct k_sched_attr a = { 0 };
+	struct k_sched_attr a = {0};
 	uint32_t size;
 	struct thread *t;
 	int policy, nice;
@@ -834,7 +836,7 @@ SYSCALL_DEFINE3(sched_setattr, int, pid, void __user *, uattr, unsigned,
 	if (a.sched_flags & ~(uint64_t)SCHED_FLAGS_TAKEN)
 		return -EINVAL; /* utilization clamping, deadline flags */
 	policy = (a.sched_flags & SCHED_FLAG_KEEP_POLICY) ? t->policy
-							   : (int)a.sched_policy;
+							  : (int)a.sched_policy;
 	if (policy == SCHED_FIFO || policy == SCHED_RR ||
 	    policy == SCHED_DEADLINE)
 		return -EPERM; /* no real-time uthreads */
@@ -876,7 +878,7 @@ SYSCALL_DEFINE1(sched_get_priority_min, int, policy)
 
 SYSCALL_DEFINE2(sched_rr_get_interval, int, pid, struct timespec __user *, ts)
 {
-	struct timespec t = { 0, 100000000 };
+	struct timespec t = {0, 100000000};
 
 	if (pid < 0)
 		return -EINVAL;
@@ -942,7 +944,7 @@ static void prio_visit(struct thread *t, void *arg)
 static long prio_walk(int which, int who, int set)
 {
 	struct proc *self = current_proc();
-	struct prio_walk w = { which, who, set, 0, 0, 0 };
+	struct prio_walk w = {which, who, set, 0, 0, 0};
 
 	if (which < PRIO_PROCESS || which > PRIO_USER)
 		return -EINVAL;

@@ -18,11 +18,11 @@
 /* the kernel's constant (glibc's MINSIGSTKSZ is a sysconf call) */
 #define LINUX_MINSIGSTKSZ 2048
 
-#define SIGBIT(s) (1ull << ((s) - 1))
+#define SIGBIT(s) (1ull << ((s)-1))
 #define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 
-SYSCALL_DEFINE4(rt_sigaction, int, sig, const struct k_sigaction __user *,
-		uact, struct k_sigaction __user *, uold, size_t, setsize)
+SYSCALL_DEFINE4(rt_sigaction, int, sig, const struct k_sigaction __user *, uact,
+		struct k_sigaction __user *, uold, size_t, setsize)
 {
 	struct proc *p = current_proc();
 	struct k_sigaction act, old;
@@ -42,7 +42,8 @@ SYSCALL_DEFINE4(rt_sigaction, int, sig, const struct k_sigaction __user *,
 		p->sigact[sig - 1] = act;
 		/* setting SIG_IGN discards what is pending (POSIX) */
 		if (act.handler == (uint64_t)SIG_IGN ||
-		    (act.handler == (uint64_t)SIG_DFL && !sig_default_kills(sig)))
+		    (act.handler == (uint64_t)SIG_DFL &&
+		     !sig_default_kills(sig)))
 			p->sig_pending &= ~SIGBIT(sig);
 	}
 	spin_unlock(&p->lock);
@@ -102,7 +103,8 @@ SYSCALL_DEFINE2(sigaltstack, const stack_t __user *, uss, stack_t __user *,
 	bool on = !(old.ss_flags & SS_DISABLE) &&
 		  sp - (uint64_t)old.ss_sp < (uint64_t)old.ss_size;
 
-	old.ss_flags = on ? SS_ONSTACK : (old.ss_flags & (SS_DISABLE | SS_AUTODISARM));
+	old.ss_flags =
+		on ? SS_ONSTACK : (old.ss_flags & (SS_DISABLE | SS_AUTODISARM));
 	if (uss) {
 		if (copy_from_user(&ss, uss, sizeof(ss)))
 			return -EFAULT;
@@ -137,8 +139,7 @@ SYSCALL_DEFINE0(rt_sigreturn)
 	return r;
 }
 
-SYSCALL_DEFINE2(rt_sigsuspend, const uint64_t __user *, umask, size_t,
-		setsize)
+SYSCALL_DEFINE2(rt_sigsuspend, const uint64_t __user *, umask, size_t, setsize)
 {
 	struct thread *t = current_thread();
 	uint64_t m;
@@ -224,8 +225,8 @@ static long queue_info(const void __user *uinfo, struct sig_qinfo *qi)
 	return 0;
 }
 
-SYSCALL_DEFINE4(rt_sigqueueinfo, int, pid, int, sig, siginfo_t __user *,
-		info, int, flags)
+SYSCALL_DEFINE4(rt_sigqueueinfo, int, pid, int, sig, siginfo_t __user *, info,
+		int, flags)
 {
 	struct proc *p = proc_find(pid);
 	struct sig_qinfo qi;

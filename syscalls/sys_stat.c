@@ -66,14 +66,14 @@ static long do_fstatat(int dirfd, const char __user *upath,
 			return stat_dirfd(dirfd, ust);
 	}
 	r = vfs_resolve_user(dirfd, upath,
-			     flags & AT_SYMLINK_NOFOLLOW ? 0 : LOOKUP_FOLLOW, &nd,
-			     &base, kpath);
+			     flags & AT_SYMLINK_NOFOLLOW ? 0 : LOOKUP_FOLLOW,
+			     &nd, &base, kpath);
 	if (r < 0)
 		return r;
 	if (nd.fs == FS_HOST) {
-		r = host_newfstatat(nd.host_dirfd, nd.host_path, ust,
-				    flags & (AT_SYMLINK_NOFOLLOW |
-					     AT_NO_AUTOMOUNT));
+		r = host_newfstatat(
+			nd.host_dirfd, nd.host_path, ust,
+			flags & (AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT));
 	} else {
 		r = vfs_stat(&nd, flags, &st);
 		if (r == 0)
@@ -114,8 +114,8 @@ SYSCALL_DEFINE4(newfstatat, int, dirfd, const char __user *, path,
 	return do_fstatat(dirfd, path, st, flags);
 }
 
-#define STATX_FLAGS                                                   \
-	(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH |      \
+#define STATX_FLAGS                                              \
+	(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | \
 	 AT_STATX_SYNC_TYPE)
 
 SYSCALL_DEFINE5(statx, int, dirfd, const char __user *, upath, int, flags,
@@ -194,7 +194,7 @@ SYSCALL_DEFINE5(statx, int, dirfd, const char __user *, upath, int, flags,
 /* statfs of the tree a path is in: the host answers for all three */
 static long statfs_path(struct nameidata *nd, struct statfs __user *ubuf)
 {
-	const char *hp = nd->fs == FS_PROC ? "/proc"
+	const char *hp = nd->fs == FS_PROC  ? "/proc"
 			 : nd->fs == FS_DEV ? "/dev"
 					    : nd->host_path;
 	int dirfd = nd->fs == FS_HOST ? nd->host_dirfd : AT_FDCWD;
@@ -208,8 +208,7 @@ static long statfs_path(struct nameidata *nd, struct statfs __user *ubuf)
 	return r;
 }
 
-SYSCALL_DEFINE2(statfs, const char __user *, path, struct statfs __user *,
-		buf)
+SYSCALL_DEFINE2(statfs, const char __user *, path, struct statfs __user *, buf)
 {
 	char kpath[PATH_MAX];
 	struct nameidata nd;
@@ -259,9 +258,9 @@ static long do_readlinkat(int dirfd, const char __user *upath,
 		r = host_readlinkat(nd.host_dirfd, nd.host_path, ubuf,
 				    (size_t)n);
 	} else {
-		r = vfs_readlink(&nd, kbuf, (size_t)n < sizeof(kbuf)
-						     ? (size_t)n
-						     : sizeof(kbuf));
+		r = vfs_readlink(&nd, kbuf,
+				 (size_t)n < sizeof(kbuf) ? (size_t)n
+							  : sizeof(kbuf));
 		if (r > 0 && copy_to_user(ubuf, kbuf, (size_t)r))
 			r = -EFAULT;
 	}
@@ -269,8 +268,7 @@ static long do_readlinkat(int dirfd, const char __user *upath,
 	return r;
 }
 
-SYSCALL_DEFINE3(readlink, const char __user *, path, char __user *, buf,
-		int, n)
+SYSCALL_DEFINE3(readlink, const char __user *, path, char __user *, buf, int, n)
 {
 	return do_readlinkat(AT_FDCWD, path, buf, n);
 }
@@ -294,8 +292,8 @@ static long do_faccessat(int dirfd, const char __user *upath, int mode,
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_EMPTY_PATH))
 		return -EINVAL;
 	r = vfs_resolve_user(dirfd, upath,
-			     flags & AT_SYMLINK_NOFOLLOW ? 0 : LOOKUP_FOLLOW, &nd,
-			     &base, kpath);
+			     flags & AT_SYMLINK_NOFOLLOW ? 0 : LOOKUP_FOLLOW,
+			     &nd, &base, kpath);
 	if (r < 0)
 		return r;
 	r = vfs_access(&nd, mode, flags);

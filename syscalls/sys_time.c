@@ -64,7 +64,8 @@ static int64_t cpu_clock_ns(clockid_t clk)
 		int id = ~clk >> 3;
 
 		if (clk & CPUCLOCK_PERTHREAD) {
-			struct thread *t = id ? thread_find(id) : current_thread();
+			struct thread *t =
+				id ? thread_find(id) : current_thread();
 
 			return t ? (int64_t)thread_cpu_ns(t) : 0;
 		} else {
@@ -85,8 +86,8 @@ SYSCALL_DEFINE2(clock_gettime, clockid_t, clk, struct timespec __user *, ts)
 		return c;
 	cpu = cpu_clock_ns(clk);
 	if (cpu >= 0) {
-		struct timespec k = { (time_t)(cpu / 1000000000),
-				      (long)(cpu % 1000000000) };
+		struct timespec k = {(time_t)(cpu / 1000000000),
+				     (long)(cpu % 1000000000)};
 
 		return copy_to_user(ts, &k, sizeof(k));
 	}
@@ -101,7 +102,7 @@ SYSCALL_DEFINE2(clock_getres, clockid_t, clk, struct timespec __user *, ts)
 		return c;
 	if (clk < 0 || clk == CLOCK_THREAD_CPUTIME_ID ||
 	    clk == CLOCK_PROCESS_CPUTIME_ID) {
-		struct timespec k = { 0, 1 };
+		struct timespec k = {0, 1};
 
 		return ts ? copy_to_user(ts, &k, sizeof(k)) : 0;
 	}
@@ -180,9 +181,10 @@ static long sleep_until(uint64_t deadline, struct timespec __user *rem)
 		/* a spurious wake: keep sleeping */
 	}
 	if (rem) {
-		uint64_t now = kclock_ns(), left = deadline > now ? deadline - now : 0;
-		struct timespec ts = { (time_t)(left / 1000000000ull),
-				       (long)(left % 1000000000ull) };
+		uint64_t now = kclock_ns(),
+			 left = deadline > now ? deadline - now : 0;
+		struct timespec ts = {(time_t)(left / 1000000000ull),
+				      (long)(left % 1000000000ull)};
 
 		if (copy_to_user(rem, &ts, sizeof(ts)))
 			return -EFAULT;

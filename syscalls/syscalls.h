@@ -85,69 +85,67 @@ static inline struct trapframe *current_tf(void)
  */
 #define __SC_ARG(i, t) ((t)(a[i]))
 
-#define SYSCALL_DEFINE0(name)                                   \
-	static long do_sys_##name(void);                        \
-	long sys_##name(const uint64_t *a)                      \
-	{                                                       \
-		(void)a;                                        \
-		return do_sys_##name();                         \
-	}                                                       \
+#define SYSCALL_DEFINE0(name)              \
+	static long do_sys_##name(void);   \
+	long sys_##name(const uint64_t *a) \
+	{                                  \
+		(void)a;                   \
+		return do_sys_##name();    \
+	}                                  \
 	static long do_sys_##name(void)
 
-#define SYSCALL_DEFINE1(name, t0, n0)                           \
-	static long do_sys_##name(t0 n0);                       \
-	long sys_##name(const uint64_t *a)                      \
-	{                                                       \
-		return do_sys_##name(__SC_ARG(0, t0));          \
-	}                                                       \
+#define SYSCALL_DEFINE1(name, t0, n0)                  \
+	static long do_sys_##name(t0 n0);              \
+	long sys_##name(const uint64_t *a)             \
+	{                                              \
+		return do_sys_##name(__SC_ARG(0, t0)); \
+	}                                              \
 	static long do_sys_##name(t0 n0)
 
-#define SYSCALL_DEFINE2(name, t0, n0, t1, n1)                          \
-	static long do_sys_##name(t0 n0, t1 n1);                       \
-	long sys_##name(const uint64_t *a)                             \
-	{                                                              \
-		return do_sys_##name(__SC_ARG(0, t0), __SC_ARG(1, t1)); \
-	}                                                              \
-	static long do_sys_##name(t0 n0, t1 n1)
-
-#define SYSCALL_DEFINE3(name, t0, n0, t1, n1, t2, n2)                   \
-	static long do_sys_##name(t0 n0, t1 n1, t2 n2);                 \
+#define SYSCALL_DEFINE2(name, t0, n0, t1, n1)                           \
+	static long do_sys_##name(t0 n0, t1 n1);                        \
 	long sys_##name(const uint64_t *a)                              \
 	{                                                               \
-		return do_sys_##name(__SC_ARG(0, t0), __SC_ARG(1, t1),  \
-				     __SC_ARG(2, t2));                  \
+		return do_sys_##name(__SC_ARG(0, t0), __SC_ARG(1, t1)); \
 	}                                                               \
-	static long do_sys_##name(t0 n0, t1 n1, t2 n2)
+	static long do_sys_##name(t0 n0, t1 n1)
 
-#define SYSCALL_DEFINE4(name, t0, n0, t1, n1, t2, n2, t3, n3)          \
-	static long do_sys_##name(t0 n0, t1 n1, t2 n2, t3 n3);         \
+#define SYSCALL_DEFINE3(name, t0, n0, t1, n1, t2, n2)                  \
+	static long do_sys_##name(t0 n0, t1 n1, t2 n2);                \
 	long sys_##name(const uint64_t *a)                             \
 	{                                                              \
 		return do_sys_##name(__SC_ARG(0, t0), __SC_ARG(1, t1), \
-				     __SC_ARG(2, t2), __SC_ARG(3, t3)); \
+				     __SC_ARG(2, t2));                 \
 	}                                                              \
-	static long do_sys_##name(t0 n0, t1 n1, t2 n2, t3 n3)
+	static long do_sys_##name(t0 n0, t1 n1, t2 n2)
 
-#define SYSCALL_DEFINE5(name, t0, n0, t1, n1, t2, n2, t3, n3, t4, n4)   \
-	static long do_sys_##name(t0 n0, t1 n1, t2 n2, t3 n3, t4 n4);   \
+#define SYSCALL_DEFINE4(name, t0, n0, t1, n1, t2, n2, t3, n3)           \
+	static long do_sys_##name(t0 n0, t1 n1, t2 n2, t3 n3);          \
 	long sys_##name(const uint64_t *a)                              \
 	{                                                               \
 		return do_sys_##name(__SC_ARG(0, t0), __SC_ARG(1, t1),  \
-				     __SC_ARG(2, t2), __SC_ARG(3, t3),  \
-				     __SC_ARG(4, t4));                  \
+				     __SC_ARG(2, t2), __SC_ARG(3, t3)); \
 	}                                                               \
+	static long do_sys_##name(t0 n0, t1 n1, t2 n2, t3 n3)
+
+#define SYSCALL_DEFINE5(name, t0, n0, t1, n1, t2, n2, t3, n3, t4, n4)  \
+	static long do_sys_##name(t0 n0, t1 n1, t2 n2, t3 n3, t4 n4);  \
+	long sys_##name(const uint64_t *a)                             \
+	{                                                              \
+		return do_sys_##name(__SC_ARG(0, t0), __SC_ARG(1, t1), \
+				     __SC_ARG(2, t2), __SC_ARG(3, t3), \
+				     __SC_ARG(4, t4));                 \
+	}                                                              \
 	static long do_sys_##name(t0 n0, t1 n1, t2 n2, t3 n3, t4 n4)
 
-#define SYSCALL_DEFINE6(name, t0, n0, t1, n1, t2, n2, t3, n3, t4, n4, t5,  \
-			n5)                                                 \
-	static long do_sys_##name(t0 n0, t1 n1, t2 n2, t3 n3, t4 n4,       \
-				  t5 n5);                                   \
-	long sys_##name(const uint64_t *a)                                 \
-	{                                                                  \
-		return do_sys_##name(__SC_ARG(0, t0), __SC_ARG(1, t1),     \
-				     __SC_ARG(2, t2), __SC_ARG(3, t3),     \
-				     __SC_ARG(4, t4), __SC_ARG(5, t5));    \
-	}                                                                  \
+#define SYSCALL_DEFINE6(name, t0, n0, t1, n1, t2, n2, t3, n3, t4, n4, t5, n5) \
+	static long do_sys_##name(t0 n0, t1 n1, t2 n2, t3 n3, t4 n4, t5 n5);  \
+	long sys_##name(const uint64_t *a)                                    \
+	{                                                                     \
+		return do_sys_##name(__SC_ARG(0, t0), __SC_ARG(1, t1),        \
+				     __SC_ARG(2, t2), __SC_ARG(3, t3),        \
+				     __SC_ARG(4, t4), __SC_ARG(5, t5));       \
+	}                                                                     \
 	static long do_sys_##name(t0 n0, t1 n1, t2 n2, t3 n3, t4 n4, t5 n5)
 
 /* prototypes of every handler named in the table */

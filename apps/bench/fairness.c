@@ -61,8 +61,8 @@ int bench_fairness_child(double seconds)
 		pthread_join(t[i], NULL);
 	for (int i = 0; i < FAIR_THREADS; i++) {
 		total += cpu[i];
-		printf("thread %d: %.3f s of CPU, %.1f%% of %.2f s\n", i, cpu[i],
-		       100 * cpu[i] / ((double)(t1 - t0) / 1e9),
+		printf("thread %d: %.3f s of CPU, %.1f%% of %.2f s\n", i,
+		       cpu[i], 100 * cpu[i] / ((double)(t1 - t0) / 1e9),
 		       (double)(t1 - t0) / 1e9);
 	}
 	printf("all: %.3f s of CPU\n", total);

@@ -93,7 +93,8 @@ static void print_stats(void)
 	int order[SYS_TABLE_SIZE], n = 0;
 
 	sys_stats_collect(&st, counts, SYS_TABLE_SIZE);
-	dprintf(log_get_fd(), "syscalls: total=%llu rewritten=%llu trapped=%llu\n",
+	dprintf(log_get_fd(),
+		"syscalls: total=%llu rewritten=%llu trapped=%llu\n",
 		(unsigned long long)st.total, (unsigned long long)st.jumped,
 		(unsigned long long)st.trapped);
 	for (int i = 0; i < SYS_TABLE_SIZE; i++) {
@@ -130,7 +131,7 @@ static const char *env_path(void)
 
 int main(int argc, char **argv)
 {
-	struct exec_start st = { 0 };
+	struct exec_start st = {0};
 	struct proc *p;
 	long logfd;
 	int i, r, err = 0;
@@ -164,7 +165,8 @@ int main(int argc, char **argv)
 			kopts.check_fast = true;
 		} else if (!strcmp(a, "--no-rewrite")) {
 			kopts.rewrite = false;
-		} else if (!strcmp(a, "--cores") || !strncmp(a, "--cores=", 8)) {
+		} else if (!strcmp(a, "--cores") ||
+			   !strncmp(a, "--cores=", 8)) {
 			const char *v = a[7] == '=' ? a + 8 : argv[++i];
 			char *end;
 			long n;
@@ -176,8 +178,9 @@ int main(int argc, char **argv)
 			}
 			n = strtol(v, &end, 10);
 			if (*end || n < 1 || n > 64) {
-				fprintf(stderr, "junction-run: --cores: '%s' is "
-						"not a number from 1 to 64\n",
+				fprintf(stderr,
+					"junction-run: --cores: '%s' is "
+					"not a number from 1 to 64\n",
 					v);
 				return 2;
 			}

@@ -224,7 +224,8 @@ static void run_robust_pi_list(void)
 	int r;
 
 	must0("mutexattr_init", pthread_mutexattr_init(&at));
-	must0("setrobust", pthread_mutexattr_setrobust(&at, PTHREAD_MUTEX_ROBUST));
+	must0("setrobust",
+	      pthread_mutexattr_setrobust(&at, PTHREAD_MUTEX_ROBUST));
 	must0("mutex_init", pthread_mutex_init(&rb_plain, &at));
 	must0("setprotocol",
 	      pthread_mutexattr_setprotocol(&at, PTHREAD_PRIO_INHERIT));

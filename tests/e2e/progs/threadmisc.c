@@ -28,34 +28,35 @@
  * syscall` (getpid), so every one is a site no thread has reached yet.
  * The odd ones put an instruction between the two, as glibc often does.
  */
-#define SITE(n)                                                             \
-	static __attribute__((noinline)) long site_##n(void)                \
-	{                                                                   \
-		long r;                                                     \
-		if ((n) & 1)                                                \
-			__asm__ volatile("mov $39, %%eax\n\t"               \
-					 "mov %%rdi, %%rdi\n\t"             \
-					 "syscall"                          \
-					 : "=a"(r)                          \
-					 :                                  \
-					 : "rcx", "r11", "memory");         \
-		else                                                        \
-			__asm__ volatile("mov $39, %%eax\n\t"               \
-					 "syscall"                          \
-					 : "=a"(r)                          \
-					 :                                  \
-					 : "rcx", "r11", "memory");         \
-		return r;                                                   \
+#define SITE(n)                                                     \
+	static __attribute__((noinline)) long site_##n(void)        \
+	{                                                           \
+		long r;                                             \
+		if ((n)&1)                                          \
+			__asm__ volatile("mov $39, %%eax\n\t"       \
+					 "mov %%rdi, %%rdi\n\t"     \
+					 "syscall"                  \
+					 : "=a"(r)                  \
+					 :                          \
+					 : "rcx", "r11", "memory"); \
+		else                                                \
+			__asm__ volatile("mov $39, %%eax\n\t"       \
+					 "syscall"                  \
+					 : "=a"(r)                  \
+					 :                          \
+					 : "rcx", "r11", "memory"); \
+		return r;                                           \
 	}
 
+/* clang-format off */
 SITE(0) SITE(1) SITE(2) SITE(3) SITE(4) SITE(5) SITE(6) SITE(7)
 SITE(8) SITE(9) SITE(10) SITE(11) SITE(12) SITE(13) SITE(14) SITE(15)
 
 static long (*const sites[])(void) = {
-	site_0,  site_1,  site_2,  site_3,  site_4,  site_5,
-	site_6,  site_7,  site_8,  site_9,  site_10, site_11,
-	site_12, site_13, site_14, site_15,
+	site_0,  site_1,  site_2,  site_3,  site_4,  site_5,  site_6,  site_7,
+	site_8,  site_9,  site_10, site_11, site_12, site_13, site_14, site_15,
 };
+/* clang-format on */
 
 #define NSITES (int)(sizeof(sites) / sizeof(*sites))
 
@@ -88,8 +89,8 @@ static void run_sites(void)
 	for (int i = 0; i < SITE_THREADS; i++)
 		bad += (long)e2e_join(t[i]);
 	expect_long("sites: wrong getpid results", bad, 0);
-	say("sites", "%d sites x %d threads x %d calls", NSITES,
-	    SITE_THREADS, SITE_ROUNDS);
+	say("sites", "%d sites x %d threads x %d calls", NSITES, SITE_THREADS,
+	    SITE_ROUNDS);
 }
 
 /* ---- exec: execve from a thread that is not the leader ---- */
@@ -116,7 +117,7 @@ static void *sleeper(void *arg)
 
 static void *execer(void *arg)
 {
-	char *argv[] = { (char *)arg, "execed", NULL };
+	char *argv[] = {(char *)arg, "execed", NULL};
 
 	e2e_sleep_ms(20); /* let the others get going */
 	execv("/proc/self/exe", argv);
@@ -199,12 +200,13 @@ static void run_cpuclock(void)
 	expect_true("cpuclock: main thread used less than the process",
 		    self >= 0 && self < p1);
 	must("getrusage", getrusage(RUSAGE_SELF, &ru));
-	expect_true("cpuclock: getrusage has the spinner's time",
-		    (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
-				    1000000000 +
-			    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) *
-				    1000 >=
-		    b - 20000000);
+	expect_true(
+		"cpuclock: getrusage has the spinner's time",
+		(int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
+					1000000000 +
+				(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) *
+					1000 >=
+			b - 20000000);
 }
 
 /* ---- membarrier: the registration rules ---- */
@@ -226,8 +228,8 @@ static void run_membarrier(void)
 		   mb(MEMBARRIER_CMD_PRIVATE_EXPEDITED), EPERM);
 	expect_raw("membarrier: register",
 		   mb(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED), 0);
-	expect_raw("membarrier: private",
-		   mb(MEMBARRIER_CMD_PRIVATE_EXPEDITED), 0);
+	expect_raw("membarrier: private", mb(MEMBARRIER_CMD_PRIVATE_EXPEDITED),
+		   0);
 	expect_raw("membarrier: sync-core before registering",
 		   mb(MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE), EPERM);
 	expect_raw("membarrier: register sync-core",
@@ -270,7 +272,7 @@ static void *nice_thread(void *arg)
 
 static void run_sched(void)
 {
-	struct sched_param sp = { 0 };
+	struct sched_param sp = {0};
 	struct attr a;
 	char big[128];
 	pthread_t t;
@@ -285,9 +287,8 @@ static void run_sched(void)
 	t = e2e_spawn(nice_thread, NULL);
 	pthread_barrier_wait(&nice_bar);
 	/* nice values belong to threads: the new one inherited 5, set 7 */
-	expect_long("sched: the other thread's", getpriority(PRIO_PROCESS,
-							      (id_t)nice_tid),
-		    7);
+	expect_long("sched: the other thread's",
+		    getpriority(PRIO_PROCESS, (id_t)nice_tid), 7);
 	expect_long("sched: still ours", getpriority(PRIO_PROCESS, 0), 5);
 	pthread_barrier_wait(&nice_bar);
 	e2e_join(t);
@@ -326,8 +327,8 @@ static void run_sched(void)
 	expect_raw("sched: setattr unknown tail",
 		   syscall(SYS_sched_setattr, 0, big, 0) < 0 ? -errno : 0,
 		   E2BIG);
-	expect_long("sched: E2BIG reports our size",
-		    ((struct attr *)big)->size, 56);
+	expect_long("sched: E2BIG reports our size", ((struct attr *)big)->size,
+		    56);
 	expect_raw("sched: setscheduler idle",
 		   syscall(SYS_sched_setscheduler, 0, SCHED_IDLE, &sp) < 0
 			   ? -errno

@@ -439,31 +439,26 @@ static void run_mmap(void)
  * One site per call, in the rewritable `mov $nr,%eax; syscall` form:
  * getpid, uname(a1), newfstatat(a1, a2, a3, 0).
  */
-#define FLAGS_SITE(name, nr)                                               \
-	static void flags_##name(uint64_t in, long a1, long a2, long a3,    \
-				 uint64_t *out, uint64_t *r11)              \
-	{                                                                   \
-		register long r10 __asm__("r10") = 0;                       \
-		uint64_t o, r;                                              \
-                                                                            \
-		__asm__ volatile("lea -128(%%rsp), %%rsp" NL                \
-				 "pushq %[in]" NL                           \
-				 "popfq" NL                                 \
-				 "mov $" #nr ", %%eax" NL                   \
-				 "syscall" NL                               \
-				 "pushfq" NL                                \
-				 "popq %[o]" NL                             \
-				 "pushq $0x202" NL /* DF, AC off again */   \
-				 "popfq" NL                                 \
-				 "mov %%r11, %[r]" NL                       \
-				 "lea 128(%%rsp), %%rsp" NL                 \
-				 : [o] "=&r"(o), [r] "=&r"(r), "+D"(a1),    \
-				   "+S"(a2), "+d"(a3), "+r"(r10)            \
-				 : [in] "r"(in)                             \
-				 : "rax", "rcx", "r8", "r9", "r11",         \
-				   "memory", "cc");                         \
-		*out = o;                                                   \
-		*r11 = r;                                                   \
+#define FLAGS_SITE(name, nr)                                                  \
+	static void flags_##name(uint64_t in, long a1, long a2, long a3,      \
+				 uint64_t *out, uint64_t *r11)                \
+	{                                                                     \
+		register long r10 __asm__("r10") = 0;                         \
+		uint64_t o, r;                                                \
+                                                                              \
+		__asm__ volatile("lea -128(%%rsp), %%rsp" NL "pushq %[in]" NL \
+				 "popfq" NL "mov $" #nr ", %%eax" NL          \
+				 "syscall" NL "pushfq" NL "popq %[o]" NL      \
+				 "pushq $0x202" NL /* DF, AC off again */     \
+				 "popfq" NL "mov %%r11, %[r]" NL              \
+				 "lea 128(%%rsp), %%rsp" NL                   \
+				 : [o] "=&r"(o), [r] "=&r"(r), "+D"(a1),      \
+				   "+S"(a2), "+d"(a3), "+r"(r10)              \
+				 : [in] "r"(in)                               \
+				 : "rax", "rcx", "r8", "r9", "r11", "memory", \
+				   "cc");                                     \
+		*out = o;                                                     \
+		*r11 = r;                                                     \
 	}
 FLAGS_SITE(getpid, 39)
 FLAGS_SITE(uname, 63)
@@ -472,8 +467,8 @@ FLAGS_SITE(newfstatat, 262)
 static void check_flags(void)
 {
 	static const uint64_t extra[4] = {0, FL_DF, FL_AC, FL_DF | FL_AC};
-	static const char *const names[4] = {"status", "status+DF",
-					     "status+AC", "status+DF+AC"};
+	static const char *const names[4] = {"status", "status+DF", "status+AC",
+					     "status+DF+AC"};
 	static struct utsname u;
 	static struct stat st;
 	const uint64_t mask = FL_STATUS | FL_DF | FL_AC;

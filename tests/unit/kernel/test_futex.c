@@ -573,7 +573,7 @@ Test(futex, signal_interrupts_wait)
 static void pending_first(void *arg)
 {
 	struct thread *t = (struct thread *)this_uthread();
-	struct timespec rel = { 5, 0 };
+	struct timespec rel = {5, 0};
 
 	(void)arg;
 	t->sig_pending = 1ull << (SIGUSR2 - 1);

@@ -18,7 +18,7 @@ Test(vdso, finds_clock_gettime)
 {
 	void *sym = vdso_sym("__vdso_clock_gettime");
 	long (*fn)(int, struct timespec *);
-	struct timespec ts = { 0, 0 };
+	struct timespec ts = {0, 0};
 	int64_t before = mono(), got;
 
 	cr_assert_not_null(sym);
