@@ -78,6 +78,7 @@ static long dev_read(struct file *f, void *buf, size_t n, off_t off)
 		return clear_user(buf, n) ? -EFAULT : (long)n;
 	case DEV_RANDOM:
 	case DEV_URANDOM:
+		n = user_host_buf(&buf, n, true);
 		return host_getrandom(buf, n, 0);
 	default:
 		return -EINVAL;

@@ -614,10 +614,20 @@ long futex_op(uint32_t *uaddr, int op, uint32_t val, const void *utimeout,
 	int cmd = op & FUTEX_CMD_MASK;
 	bool realtime = op & FUTEX_CLOCK_REALTIME;
 	uint64_t deadline;
+	uint32_t probe;
 	long r;
 
 	if ((uintptr_t)uaddr & 3)
 		return -EINVAL;
+	/*
+	 * Linux's get_futex_key: access_ok for every futex, and a shared one
+	 * is keyed by its page, which must be mapped (EFAULT otherwise).
+	 */
+
+	if (!access_ok(uaddr, 4) ||
+	    (!(op & FUTEX_PRIVATE_FLAG) &&
+	     copy_from_user(&probe, uaddr, sizeof(probe))))
+		return -EFAULT;
 	if (realtime && cmd != FUTEX_WAIT_BITSET &&
 	    cmd != FUTEX_WAIT_REQUEUE_PI && cmd != FUTEX_LOCK_PI2)
 		return -ENOSYS; /* as Linux */

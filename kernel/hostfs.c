@@ -127,6 +127,7 @@ static long hf_read(struct file *f, void *buf, size_t n, off_t off)
 		if (r < 0)
 			return r;
 	}
+	n = user_host_buf(&buf, n, true); /* never junction's own memory */
 	if (off < 0)
 		return host_read(f->host_fd, buf, n);
 	return host_pread(f->host_fd, buf, n, off);
@@ -140,6 +141,7 @@ static long hf_write(struct file *f, const void *buf, size_t n, off_t off)
 		if (r < 0)
 			return r;
 	}
+	n = user_host_buf((void **)&buf, n, false);
 	if (off < 0)
 		return host_write(f->host_fd, buf, n);
 	return host_pwrite(f->host_fd, buf, n, off);
@@ -162,33 +164,92 @@ static unsigned hf_poll(struct file *f, struct poll_table *pt)
 	return host_ready(f->host_fd, want | POLLRDHUP);
 }
 
-/* the host reads the guest's iovec array itself (EFAULT if bad) */
-static long hf_readv(struct file *f, const struct iovec *uiov, int cnt,
-		     off_t off, int flags)
-{
-	if (off < 0 && hostfs_is_stream(f) && !(flags & RWF_NOWAIT)) {
-		long r = wait_stream(f, POLLIN);
+#define FAST_IOV 8
 
+/*
+ * A kernel copy of the guest's iovec array for the host, every buffer
+ * clamped to guest memory (user_host_buf); the array stops after the
+ * first element that is cut short, as a fault there ends a Linux
+ * transfer. Returns the count to pass, or -errno; *@kiov is @fast or a
+ * kmalloc'd array the caller frees.
+ */
+static int iov_import(const struct iovec *uiov, int cnt, bool write,
+		      struct iovec *fast, struct iovec **kiov)
+{
+	struct iovec *v = fast;
+
+	if (cnt < 0)
+		return -EINVAL;
+	if (cnt > FAST_IOV) {
+		v = kmalloc((size_t)cnt * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+	}
+	*kiov = v;
+	if (copy_from_user(v, uiov, (size_t)cnt * sizeof(*v)))
+		return -EFAULT;
+	for (int i = 0; i < cnt; i++) {
+		size_t len = v[i].iov_len;
+
+		if ((ssize_t)len < 0)
+			return -EINVAL;
+		if (!access_ok(v[i].iov_base, len))
+			return -EFAULT;
+	}
+	for (int i = 0; i < cnt; i++) {
+		size_t len = v[i].iov_len;
+
+		if (!len)
+			continue;
+		v[i].iov_len = user_host_buf(&v[i].iov_base, len, write);
+		if (v[i].iov_base == usercopy_poison && i > 0)
+			return i; /* stop before it: a short transfer */
+		if (v[i].iov_len < len || v[i].iov_base == usercopy_poison)
+			return i + 1;
+	}
+	return cnt;
+}
+
+static long hf_rwv(struct file *f, const struct iovec *uiov, int cnt,
+		   off_t off, int flags, bool wr)
+{
+	struct iovec fast[FAST_IOV], *kiov = fast;
+	long r;
+
+	if (off < 0 && hostfs_is_stream(f) && !(flags & RWF_NOWAIT)) {
+		r = wait_stream(f, wr ? POLLOUT : POLLIN);
 		if (r < 0)
 			return r;
 	}
+	r = iov_import(uiov, cnt, !wr, fast, &kiov);
+	if (r < 0)
+		goto out;
+	cnt = (int)r;
 	if (off < 0 && !flags)
-		return host_readv(f->host_fd, uiov, cnt);
-	return host_preadv2(f->host_fd, uiov, cnt, off < 0 ? -1 : off, flags);
+		r = wr ? host_writev(f->host_fd, kiov, cnt)
+		       : host_readv(f->host_fd, kiov, cnt);
+	else if (wr)
+		r = host_pwritev2(f->host_fd, kiov, cnt, off < 0 ? -1 : off,
+				  flags);
+	else
+		r = host_preadv2(f->host_fd, kiov, cnt, off < 0 ? -1 : off,
+				 flags);
+out:
+	if (kiov != fast)
+		kfree(kiov);
+	return r;
+}
+
+static long hf_readv(struct file *f, const struct iovec *uiov, int cnt,
+		     off_t off, int flags)
+{
+	return hf_rwv(f, uiov, cnt, off, flags, false);
 }
 
 static long hf_writev(struct file *f, const struct iovec *uiov, int cnt,
 		      off_t off, int flags)
 {
-	if (off < 0 && hostfs_is_stream(f) && !(flags & RWF_NOWAIT)) {
-		long r = wait_stream(f, POLLOUT);
-
-		if (r < 0)
-			return r;
-	}
-	if (off < 0 && !flags)
-		return host_writev(f->host_fd, uiov, cnt);
-	return host_pwritev2(f->host_fd, uiov, cnt, off < 0 ? -1 : off, flags);
+	return hf_rwv(f, uiov, cnt, off, flags, true);
 }
 
 static long hf_lseek(struct file *f, off_t off, int whence)
@@ -198,6 +259,7 @@ static long hf_lseek(struct file *f, off_t off, int whence)
 
 static long hf_getdents64(struct file *f, void *buf, size_t n)
 {
+	/* @buf was made safe by the handler (see sys_getdents64) */
 	return host_getdents64(f->host_fd, buf, n);
 }
 
@@ -225,6 +287,48 @@ static long hf_setfl(struct file *f, unsigned flags)
 					   O_NOATIME | O_ASYNC)) |
 			    flags;
 	return r;
+}
+
+/*
+ * The argument of a pass-through ioctl, made safe for the host: a pointer
+ * to a struct of a known size outside guest memory becomes the poison
+ * page, so the host answers EFAULT where Linux would (and ENOTTY first on
+ * a file that is no tty, as Linux does).
+ */
+static unsigned long ioctl_arg(unsigned long req, unsigned long arg)
+{
+	size_t n;
+
+	switch (req) {
+	case TCGETS:
+	case TCSETS:
+	case TCSETSW:
+	case TCSETSF:
+		n = 36; /* the kernel's struct termios */
+		break;
+	case TIOCGWINSZ:
+	case TIOCSWINSZ:
+		n = sizeof(struct winsize);
+		break;
+	case FS_IOC_FSGETXATTR:
+		n = sizeof(struct fsxattr);
+		break;
+	case TIOCOUTQ:
+	case TIOCINQ:
+	case TIOCGPTN:
+	case TIOCSPTLCK:
+	case TIOCGPTLCK:
+	case TIOCGEXCL:
+	case FS_IOC_GETFLAGS: /* an int, whatever the macro says */
+	case FS_IOC_GETVERSION:
+	case FIGETBSZ:
+	case FIONBIO:
+		n = sizeof(int);
+		break;
+	default:
+		return arg; /* a value, not a pointer */
+	}
+	return (unsigned long)user_host_ptr((void *)arg, n, true);
 }
 
 /*
@@ -259,7 +363,7 @@ static long hf_ioctl(struct file *f, unsigned long req, unsigned long arg)
 	case FIGETBSZ:
 	case FIONBIO:
 		/* the host reads and writes the guest's argument directly */
-		return host_ioctl(f->host_fd, req, arg);
+		return host_ioctl(f->host_fd, req, ioctl_arg(req, arg));
 	case TIOCGPGRP:
 	case TIOCSPGRP:
 	case TIOCGSID: {

@@ -192,6 +192,14 @@ static int init_creds(struct cred *c)
 	return 0;
 }
 
+/* usercopy_current_mm: every uthread of the instance is a guest thread */
+static struct mm *proc_current_mm(void)
+{
+	struct uthread *u = this_uthread();
+
+	return u ? ((struct thread *)u)->proc->mm : NULL;
+}
+
 struct proc *proc_create_init(int *err)
 {
 	struct proc *p = kcalloc(1, sizeof(*p));
@@ -200,6 +208,12 @@ struct proc *proc_create_init(int *err)
 
 	if (!p) {
 		*err = -ENOMEM;
+		return NULL;
+	}
+	r = usercopy_init(proc_current_mm);
+	if (r < 0) {
+		kfree(p);
+		*err = r;
 		return NULL;
 	}
 	spin_init(&p->lock);

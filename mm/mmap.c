@@ -10,6 +10,7 @@
 #include "base/host.h"
 #include "base/log.h"
 #include "mm/mm.h"
+#include "mm/usercopy.h"
 
 #define TASK_SIZE 0x7ffffffff000ull
 #define MMAP_MIN_ADDR 0x10000ull /* Linux's default vm.mmap_min_addr */
@@ -679,13 +680,17 @@ long mm_mincore(struct mm *mm, uint64_t addr, uint64_t len, unsigned char *uvec)
 		return -ENOMEM;
 	if (len == 0)
 		return 0;
+	/* Linux: access_ok of the vector first, then ENOMEM, then EFAULT */
+	if (!access_ok(uvec, len / PAGE_SIZE))
+		return -EFAULT;
 	spin_lock(&mm->lock);
-	if (!vma_covered(&mm->vs, addr, addr + len))
-		r = -ENOMEM;
-	else /* the host writes the guest's vector (EFAULT if bad) */
-		r = host_syscall3(SYS_mincore, addr, len, uvec);
+	r = vma_covered(&mm->vs, addr, addr + len) ? 0 : -ENOMEM;
 	spin_unlock(&mm->lock);
-	return r;
+	if (r < 0)
+		return r;
+	/* the host writes the vector: never junction's own memory */
+	return host_syscall3(SYS_mincore, addr, len,
+			     user_host_ptr(uvec, len / PAGE_SIZE, true));
 }
 
 long mm_mlock(struct mm *mm, uint64_t addr, uint64_t len, bool lock)

@@ -37,10 +37,48 @@ void vma_set_init(struct vma_set *s)
 {
 	s->v = NULL;
 	s->n = s->cap = 0;
+	s->seq = 0;
+	s->hint_next = 0;
+	memset(s->hint, 0, sizeof(s->hint));
+}
+
+/* a seqcount write section: readers see an odd count and retry */
+static void hints_write_begin(struct vma_set *s)
+{
+	__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static void hints_write_end(struct vma_set *s)
+{
+	__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELEASE);
+}
+
+void vma_hint_add(struct vma_set *s, uint64_t start, uint64_t end,
+		  uint32_t prot)
+{
+	struct vma_hint *h = &s->hint[s->hint_next++ % VMA_HINTS];
+
+	hints_write_begin(s);
+	__atomic_store_n(&h->start, start, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->end, end, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->prot, prot, __ATOMIC_RELAXED);
+	hints_write_end(s);
+}
+
+void vma_hints_clear(struct vma_set *s)
+{
+	hints_write_begin(s);
+	for (int i = 0; i < VMA_HINTS; i++) {
+		__atomic_store_n(&s->hint[i].start, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->hint[i].end, 0, __ATOMIC_RELAXED);
+	}
+	hints_write_end(s);
 }
 
 void vma_set_destroy(struct vma_set *s)
 {
+	vma_hints_clear(s);
 	for (size_t i = 0; i < s->n; i++)
 		vma_file_put(s->v[i].file);
 	kfree(s->v);
@@ -191,6 +229,7 @@ int vma_remove(struct vma_set *s, uint64_t start, uint64_t end)
 
 	if (start >= end || !vma_overlaps(s, start, end))
 		return 0;
+	vma_hints_clear(s);
 	if (split_at(s, start) || split_at(s, end))
 		return -ENOMEM;
 	i = vma_first_after(s, start);
@@ -224,6 +263,7 @@ int vma_protect(struct vma_set *s, uint64_t start, uint64_t end, uint32_t prot)
 {
 	size_t i, first;
 
+	vma_hints_clear(s);
 	if (split_at(s, start) || split_at(s, end))
 		return -ENOMEM;
 	first = vma_first_after(s, start);

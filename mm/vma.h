@@ -38,10 +38,25 @@ struct vma {
 	const char *name; /* PR_SET_VMA_ANON_NAME, or NULL; static storage */
 };
 
-/* sorted by start, non-overlapping */
+/* an area found by a user-pointer check, kept for the next check */
+struct vma_hint {
+	uint64_t start, end;
+	uint32_t prot;
+};
+
+#define VMA_HINTS 4
+
+/*
+ * Sorted by start, non-overlapping. The hints are read without the lock
+ * of the set's owner (mm/usercopy.c): @seq is odd while they change, and
+ * every change that shrinks or reprotects an area clears them.
+ */
 struct vma_set {
 	struct vma *v;
 	size_t n, cap;
+	unsigned seq;
+	unsigned hint_next;
+	struct vma_hint hint[VMA_HINTS];
 };
 
 struct vma_file *vma_file_new(const char *path, uint64_t dev, uint64_t ino);
@@ -99,6 +114,16 @@ uint64_t vma_gap_topdown(const struct vma_set *s, uint64_t len, uint64_t lo,
 /* lowest such start; 0 if none */
 uint64_t vma_gap_bottomup(const struct vma_set *s, uint64_t len, uint64_t lo,
 			  uint64_t hi, uint64_t align);
+
+/*
+ * vma_hint_add - remember [start, end) with @prot for lock-free checks.
+ * Locking: the owner's lock (the one writers of the set hold).
+ */
+void vma_hint_add(struct vma_set *s, uint64_t start, uint64_t end,
+		  uint32_t prot);
+
+/* forget every hint (any change that unmaps or reprotects) */
+void vma_hints_clear(struct vma_set *s);
 
 /* total bytes mapped */
 uint64_t vma_total(const struct vma_set *s);

@@ -76,6 +76,8 @@ static long do_read(int fd, void *buf, size_t n, off_t off)
 		r = -EBADF;
 	else if (!f->ops->read)
 		r = f->fflags & FILE_DIR ? -EISDIR : -EINVAL;
+	else if (!access_ok(buf, n)) /* Linux's vfs_read checks it first */
+		r = -EFAULT;
 	else
 		r = f->ops->read(f, buf, n > MAX_RW_COUNT ? MAX_RW_COUNT : n,
 				 off);
@@ -95,6 +97,8 @@ static long do_write(int fd, const void *buf, size_t n, off_t off)
 		r = -EBADF;
 	else if (!f->ops->write)
 		r = -EINVAL;
+	else if (!access_ok(buf, n))
+		r = -EFAULT;
 	else
 		r = epipe(f->ops->write(
 			f, buf, n > MAX_RW_COUNT ? MAX_RW_COUNT : n, off));
@@ -493,6 +497,15 @@ SYSCALL_DEFINE3(fcntl, int, fd, int, cmd, unsigned long, arg)
 		 * one host process, so POSIX locks between two of them do
 		 * not conflict yet (README).
 		 */
+		if (cmd == F_GETLK || cmd == F_SETLK || cmd == F_SETLKW ||
+		    cmd == F_OFD_GETLK || cmd == F_OFD_SETLK ||
+		    cmd == F_OFD_SETLKW)
+			arg = (unsigned long)user_host_ptr(
+				(void *)arg, sizeof(struct flock), true);
+		else if (cmd == F_GET_RW_HINT || cmd == F_SET_RW_HINT ||
+			 cmd == F_GET_FILE_RW_HINT || cmd == F_SET_FILE_RW_HINT)
+			arg = (unsigned long)user_host_ptr((void *)arg, 8,
+							   true);
 		r = f->host_fd >= 0 ? host_fcntl(f->host_fd, cmd, arg)
 				    : -EINVAL;
 		break;
@@ -507,9 +520,21 @@ SYSCALL_DEFINE3(fcntl, int, fd, int, cmd, unsigned long, arg)
 		r = 0;
 		break;
 	case F_GETOWN_EX:
-	case F_SETOWN_EX:
-		r = cmd == F_GETOWN_EX ? clear_user((void *)arg, 8) : 0;
+		r = clear_user((void *)arg, 8);
 		break;
+	case F_SETOWN_EX: {
+		struct f_owner_ex o;
+
+		/* Linux reads the struct, then checks its type */
+		if (copy_from_user(&o, (void *)arg, sizeof(o)))
+			r = -EFAULT;
+		else if (o.type != F_OWNER_TID && o.type != F_OWNER_PID &&
+			 o.type != F_OWNER_PGRP)
+			r = -EINVAL;
+		else
+			r = 0; /* SIGIO is not delivered (README) */
+		break;
+	}
 	default:
 		r = -EINVAL;
 		break;
@@ -713,6 +738,8 @@ SYSCALL_DEFINE3(getdents64, int, fd, void __user *, buf, unsigned, n)
 
 	if (!f)
 		return -EBADF;
+	/* the op may hand @buf to the host: clamped to guest memory */
+	n = (unsigned)user_host_buf(&buf, n, true);
 	if (f->oflags & O_PATH)
 		r = -EBADF;
 	else
@@ -845,7 +872,8 @@ SYSCALL_DEFINE4(sendfile, int, outfd, int, infd, off_t __user *, uoff, size_t,
 	}
 	if (in->host_fd >= 0 && out->host_fd >= 0) {
 		/* the host reads and updates the guest's offset itself */
-		r = host_syscall4(SYS_sendfile, out->host_fd, in->host_fd, uoff,
+		r = host_syscall4(SYS_sendfile, out->host_fd, in->host_fd,
+				  user_host_ptr(uoff, sizeof(*uoff), true),
 				  count);
 	} else if (uoff) {
 		if (copy_from_user(&off, uoff, sizeof(off))) {
@@ -876,8 +904,12 @@ SYSCALL_DEFINE6(copy_file_range, int, infd, off_t __user *, inoff, int, outfd,
 	if (!in || !out)
 		r = -EBADF;
 	else if (in->host_fd >= 0 && out->host_fd >= 0)
-		r = host_syscall6(SYS_copy_file_range, in->host_fd, (long)inoff,
-				  out->host_fd, (long)outoff, (long)len, flags);
+		r = host_syscall6(
+			SYS_copy_file_range, in->host_fd,
+			(long)user_host_ptr(inoff, sizeof(*inoff), true),
+			out->host_fd,
+			(long)user_host_ptr(outoff, sizeof(*outoff), true),
+			(long)len, flags);
 	else
 		r = -EXDEV; /* callers fall back to read and write */
 	if (in)
@@ -892,7 +924,14 @@ SYSCALL_DEFINE2(memfd_create, const char __user *, uname, unsigned, flags)
 	char name[256], path[300];
 	struct file *f;
 	long r, fd;
+	/* Linux checks the flags before it reads the name */
+	unsigned all = MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB |
+		       0x8 /* MFD_NOEXEC_SEAL */ | 0x10 /* MFD_EXEC */;
 
+	if (flags & MFD_HUGETLB)
+		all |= 0x3fu << 26; /* MFD_HUGE_MASK << MFD_HUGE_SHIFT */
+	if (flags & ~all)
+		return -EINVAL;
 	r = strncpy_from_user(name, uname, 250);
 	if (r < 0)
 		return r == -ENAMETOOLONG ? -EINVAL : r;

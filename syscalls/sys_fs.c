@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/time.h>
 #include <unistd.h>
 #include <utime.h>
@@ -638,7 +639,7 @@ static long do_getxattr(const char __user *path, const char __user *uname,
 		return r;
 	/* the lexical path: the host call has no *at form (README) */
 	r = host_syscall4(follow ? SYS_getxattr : SYS_lgetxattr, u.nd.abs, name,
-			  val, size);
+			  size ? user_host_ptr(val, size, true) : val, size);
 	upath_put(&u);
 	return r;
 }
@@ -668,6 +669,13 @@ static long fd_xattr(int nr, int fd, const char __user *uname, long a2, long a3,
 
 	if (!f)
 		return -EBADF;
+	if (nr == SYS_fsetxattr && (a4 & ~(long)(XATTR_CREATE | XATTR_REPLACE))) {
+		file_put(f);
+		return -EINVAL; /* Linux checks the flags first */
+	}
+	if (a3 > 0) /* the host reads or writes a3 bytes at a2 */
+		a2 = (long)user_host_ptr((void *)a2, (size_t)a3,
+					 nr != SYS_fsetxattr);
 	if (uname)
 		r = strncpy_from_user(name, uname, sizeof(name));
 	if (r == -ENAMETOOLONG)
@@ -697,7 +705,7 @@ static long do_listxattr(const char __user *path, char __user *list,
 	if (r < 0)
 		return r;
 	r = host_syscall3(follow ? SYS_listxattr : SYS_llistxattr, u.nd.abs,
-			  list, size);
+			  size ? user_host_ptr(list, size, true) : list, size);
 	upath_put(&u);
 	return r;
 }
@@ -725,15 +733,19 @@ static long do_setxattr(const char __user *path, const char __user *uname,
 {
 	char name[256];
 	struct upath u;
-	long r = strncpy_from_user(name, uname, sizeof(name));
+	long r;
 
+	if (flags & ~(XATTR_CREATE | XATTR_REPLACE))
+		return -EINVAL; /* Linux checks the flags first */
+	r = strncpy_from_user(name, uname, sizeof(name));
 	if (r < 0)
 		return r == -ENAMETOOLONG ? -ERANGE : r;
 	r = xattr_path(path, &u, follow);
 	if (r < 0)
 		return r;
 	r = host_syscall5(follow ? SYS_setxattr : SYS_lsetxattr, u.nd.abs, name,
-			  val, size, flags);
+			  size ? user_host_ptr(val, size, false) : val, size,
+			  flags);
 	upath_put(&u);
 	return r;
 }

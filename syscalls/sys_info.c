@@ -40,6 +40,7 @@ SYSCALL_DEFINE3(getrandom, void __user *, buf, size_t, n, unsigned, flags)
 		return -EINVAL;
 	if ((flags & 0x4) && (flags & GRND_RANDOM))
 		return -EINVAL;
+	n = user_host_buf(&buf, n, true);
 	return host_getrandom(buf, n, flags);
 }
 

@@ -21,7 +21,8 @@ static long stat_file(struct file *f, struct stat __user *ust)
 	long r;
 
 	if (f->host_fd >= 0)
-		return host_fstat(f->host_fd, ust); /* the host writes it */
+		return host_fstat(f->host_fd,
+				  user_host_ptr(ust, sizeof(*ust), true));
 	if (!f->ops->fstat)
 		return -EINVAL;
 	r = f->ops->fstat(f, &st);
@@ -72,7 +73,8 @@ static long do_fstatat(int dirfd, const char __user *upath,
 		return r;
 	if (nd.fs == FS_HOST) {
 		r = host_newfstatat(
-			nd.host_dirfd, nd.host_path, ust,
+			nd.host_dirfd, nd.host_path,
+			user_host_ptr(ust, sizeof(*ust), true),
 			flags & (AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT));
 	} else {
 		r = vfs_stat(&nd, flags, &st);
@@ -149,7 +151,9 @@ SYSCALL_DEFINE5(statx, int, dirfd, const char __user *, upath, int, flags,
 		if (!f)
 			return -EBADF;
 		if (f->host_fd >= 0) {
-			r = host_statx(f->host_fd, "", flags, mask, ustx);
+			r = host_statx(f->host_fd, "", flags, mask,
+				       user_host_ptr(ustx, sizeof(*ustx),
+						     true));
 		} else {
 			struct stat st;
 
@@ -181,7 +185,8 @@ SYSCALL_DEFINE5(statx, int, dirfd, const char __user *, upath, int, flags,
 		return r;
 	if (nd.fs == FS_HOST) {
 		r = host_statx(nd.host_dirfd, nd.host_path,
-			       flags & ~AT_EMPTY_PATH, mask, ustx);
+			       flags & ~AT_EMPTY_PATH, mask,
+			       user_host_ptr(ustx, sizeof(*ustx), true));
 	} else {
 		r = vfs_statx(&nd, flags, mask, &stx);
 		if (r == 0)
@@ -203,7 +208,8 @@ static long statfs_path(struct nameidata *nd, struct statfs __user *ubuf)
 
 	if (fd < 0)
 		return fd;
-	r = host_syscall2(SYS_fstatfs, fd, ubuf);
+	r = host_syscall2(SYS_fstatfs, fd,
+			  user_host_ptr(ubuf, sizeof(struct statfs), true));
 	host_close((int)fd);
 	return r;
 }
@@ -232,7 +238,9 @@ SYSCALL_DEFINE2(fstatfs, int, fd, struct statfs __user *, buf)
 	if (!f)
 		return -EBADF;
 	if (f->host_fd >= 0) {
-		r = host_syscall2(SYS_fstatfs, f->host_fd, buf);
+		r = host_syscall2(SYS_fstatfs, f->host_fd,
+				  user_host_ptr(buf, sizeof(struct statfs),
+						true));
 	} else {
 		nd.fs = f->fs == FS_DEV ? FS_DEV : FS_PROC;
 		r = statfs_path(&nd, buf);
@@ -255,8 +263,10 @@ static long do_readlinkat(int dirfd, const char __user *upath,
 	if (r < 0)
 		return r;
 	if (nd.fs == FS_HOST) {
-		r = host_readlinkat(nd.host_dirfd, nd.host_path, ubuf,
-				    (size_t)n);
+		void *b = ubuf;
+		size_t len = user_host_buf(&b, (size_t)n, true);
+
+		r = host_readlinkat(nd.host_dirfd, nd.host_path, b, len);
 	} else {
 		r = vfs_readlink(&nd, kbuf,
 				 (size_t)n < sizeof(kbuf) ? (size_t)n

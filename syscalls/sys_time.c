@@ -91,7 +91,7 @@ SYSCALL_DEFINE2(clock_gettime, clockid_t, clk, struct timespec __user *, ts)
 
 		return copy_to_user(ts, &k, sizeof(k));
 	}
-	return host_clock_gettime(clk, ts);
+	return host_clock_gettime(clk, user_host_ptr(ts, sizeof(*ts), true));
 }
 
 SYSCALL_DEFINE2(clock_getres, clockid_t, clk, struct timespec __user *, ts)
@@ -106,17 +106,20 @@ SYSCALL_DEFINE2(clock_getres, clockid_t, clk, struct timespec __user *, ts)
 
 		return ts ? copy_to_user(ts, &k, sizeof(k)) : 0;
 	}
-	return host_syscall2(SYS_clock_getres, clk, ts);
+	return host_syscall2(SYS_clock_getres, clk,
+			     user_host_ptr(ts, sizeof(*ts), true));
 }
 
 SYSCALL_DEFINE2(gettimeofday, struct timeval __user *, tv, void __user *, tz)
 {
-	return host_syscall2(SYS_gettimeofday, tv, tz);
+	return host_syscall2(SYS_gettimeofday,
+			     user_host_ptr(tv, sizeof(struct timeval), true),
+			     user_host_ptr(tz, 8 /* struct timezone */, true));
 }
 
 SYSCALL_DEFINE1(time, time_t __user *, t)
 {
-	return host_syscall1(SYS_time, t);
+	return host_syscall1(SYS_time, user_host_ptr(t, sizeof(*t), true));
 }
 
 SYSCALL_DEFINE2(clock_settime, clockid_t, clk, const struct timespec __user *,
@@ -143,7 +146,8 @@ SYSCALL_DEFINE1(adjtimex, struct timex __user *, utx)
 		return -EFAULT;
 	if (tx.modes)
 		return -EPERM; /* reading is fine, adjusting is not */
-	return host_syscall1(SYS_adjtimex, utx);
+	return host_syscall1(SYS_adjtimex,
+			     user_host_ptr(utx, sizeof(*utx), true));
 }
 
 SYSCALL_DEFINE2(clock_adjtime, clockid_t, clk, struct timex __user *, utx)
@@ -154,7 +158,8 @@ SYSCALL_DEFINE2(clock_adjtime, clockid_t, clk, struct timex __user *, utx)
 		return -EFAULT;
 	if (tx.modes)
 		return -EPERM;
-	return host_syscall2(SYS_clock_adjtime, clk, utx);
+	return host_syscall2(SYS_clock_adjtime, clk,
+			     user_host_ptr(utx, sizeof(*utx), true));
 }
 
 /*
