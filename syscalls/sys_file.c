@@ -749,63 +749,73 @@ SYSCALL_DEFINE3(getdents64, int, fd, void __user *, buf, unsigned, n)
 	return r;
 }
 
-/* the old struct linux_dirent, converted from the 64-bit records */
+/*
+ * The old struct linux_dirent (see fs/readdir.c): d_ino, d_off, d_reclen,
+ * d_name with its NUL, then d_type in the record's last byte. Its record is
+ * ALIGN(18 + namelen + 2, 8) bytes, the same as struct linux_dirent64's
+ * ALIGN(19 + namelen + 1, 8), so the 64-bit records read into the guest's
+ * buffer are converted in place, one for one, and a buffer too small for
+ * the first record is EINVAL in both forms, as on Linux.
+ */
 SYSCALL_DEFINE3(getdents, int, fd, void __user *, buf, unsigned, n)
 {
 	struct file *f = fget(fd);
-	char *kb = NULL, *out = NULL;
-	long r, got, done = 0;
-	off_t resume = -1;
+	char *kb = NULL;
+	long r, got;
 
 	if (!f)
 		return -EBADF;
-	if (!f->ops->getdents64 || !f->ops->lseek) {
-		r = f->ops->getdents64 ? -EINVAL : -ENOTDIR;
+	if (f->oflags & O_PATH) {
+		r = -EBADF;
+		goto out;
+	}
+	if (!f->ops->getdents64) {
+		r = -ENOTDIR;
 		goto out;
 	}
 	if (n > 65536)
-		n = 65536;
-	kb = kmalloc(n);
-	out = kmalloc(n);
-	if (!kb || !out) {
-		r = -ENOMEM;
-		goto out;
-	}
-	got = f->ops->getdents64(f, kb, n / 2 + 24);
+		n = 65536; /* a short read: the caller asks again */
+	got = f->ops->getdents64(f, buf, n);
 	if (got <= 0) {
 		r = got;
 		goto out;
 	}
-	for (long off = 0; off < got;) {
-		struct dirent64 *d = (void *)(kb + off);
-		size_t nl = strlen(d->d_name);
-		size_t rl = (8 + 8 + 2 + nl + 2 + 7) & ~(size_t)7;
-		char *o = out + done;
-
-		if ((size_t)done + rl > n) {
-			resume = d->d_off;
-			break;
-		}
-		memset(o, 0, rl);
-		memcpy(o, &d->d_ino, 8);
-		memcpy(o + 8, &d->d_off, 8);
-		*(unsigned short *)(o + 16) = (unsigned short)rl;
-		memcpy(o + 18, d->d_name, nl);
-		o[rl - 1] = (char)d->d_type;
-		done += (long)rl;
-		off += d->d_reclen;
-		resume = -1;
-	}
-	if (done == 0) {
-		r = -EINVAL;
+	kb = kmalloc((size_t)got);
+	if (!kb) {
+		r = -ENOMEM;
 		goto out;
 	}
-	if (resume >= 0)
-		f->ops->lseek(f, resume, SEEK_SET);
-	r = copy_to_user(buf, out, (size_t)done) ? -EFAULT : done;
+	if (copy_from_user(kb, buf, (size_t)got)) {
+		r = -EFAULT;
+		goto out;
+	}
+	for (long off = 0; off < got;) {
+		char *o = kb + off;
+		unsigned short reclen;
+		unsigned char type;
+		size_t nl, rl;
+
+		/* another guest thread may have written the buffer meanwhile */
+		memcpy(&reclen, o + 16, 2);
+		if (reclen < 20 || off + reclen > got) {
+			r = -EFAULT;
+			goto out;
+		}
+		type = (unsigned char)o[18];
+		nl = strnlen(o + 19, reclen - 19u);
+		rl = (18 + nl + 2 + 7) & ~(size_t)7;
+		if (rl > reclen) {
+			r = -EFAULT;
+			goto out;
+		}
+		memmove(o + 18, o + 19, nl);
+		memset(o + 18 + nl, 0, reclen - 18 - nl);
+		o[reclen - 1] = (char)type;
+		off += reclen;
+	}
+	r = copy_to_user(buf, kb, (size_t)got) ? -EFAULT : got;
 out:
 	kfree(kb);
-	kfree(out);
 	file_put(f);
 	return r;
 }

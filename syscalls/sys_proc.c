@@ -63,26 +63,66 @@ SYSCALL_DEFINE5(clone, unsigned long, flags, unsigned long, stack, int __user *,
 	return thread_clone(&req, current_tf());
 }
 
+#ifndef CLONE_CLEAR_SIGHAND
+#define CLONE_CLEAR_SIGHAND 0x100000000ull
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ull
+#endif
+
 /* struct clone_args of clone3(2), as far as we read it */
 struct clone_args_user {
 	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack,
 		stack_size, tls, set_tid, set_tid_size, cgroup;
 };
 
+/*
+ * Checked in the order of Linux's copy_clone_args_from_user() and
+ * clone3_args_valid() (kernel/fork.c); what they let through goes to
+ * thread_clone(), which says ENOSYS for a new process.
+ */
 SYSCALL_DEFINE2(clone3, const void __user *, uargs, size_t, size)
 {
 	struct clone_args_user ca = {0};
 	struct clone_req req;
 
-	if (size < 64 || size > 4096)
+	if (size > 4096)
+		return -E2BIG;
+	if (size < 64)
 		return -EINVAL;
 	if (copy_from_user(&ca, uargs, size < sizeof(ca) ? size : sizeof(ca)))
 		return -EFAULT;
-	if (ca.set_tid || ca.set_tid_size || ca.cgroup)
+	/* bytes past the struct we know must be zero (copy_struct_from_user) */
+	for (size_t off = sizeof(ca); off < size; off++) {
+		unsigned char c;
+
+		if (copy_from_user(&c, (const char __user *)uargs + off, 1))
+			return -EFAULT;
+		if (c)
+			return -E2BIG;
+	}
+	if (ca.set_tid_size > 32 || (!ca.set_tid && ca.set_tid_size) ||
+	    (ca.set_tid && !ca.set_tid_size))
 		return -EINVAL;
-	if (ca.exit_signal || (ca.flags & 0xff))
+	if (ca.exit_signal & ~(uint64_t)CSIGNAL)
+		return -EINVAL;
+	if ((ca.flags & CLONE_INTO_CGROUP) &&
+	    (ca.cgroup > INT_MAX || size < 88))
+		return -EINVAL;
+	if (ca.flags & ~(0xffffffffull | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP))
+		return -EINVAL;
+	if (ca.flags & CSIGNAL)
+		return -EINVAL;
+	if ((ca.flags & (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND)) ==
+	    (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND))
+		return -EINVAL;
+	if ((ca.flags & (CLONE_THREAD | CLONE_PARENT)) && ca.exit_signal)
 		return -EINVAL;
 	if (!!ca.stack != !!ca.stack_size)
+		return -EINVAL;
+	/* a thread: Linux would take set_tid and a cgroup; we do not yet */
+	if ((ca.flags & CLONE_THREAD) &&
+	    (ca.set_tid || (ca.flags & (CLONE_INTO_CGROUP | CLONE_CLEAR_SIGHAND))))
 		return -EINVAL;
 	req.flags = ca.flags;
 	/* clone3 gives the lowest address and size; the stack grows down */
