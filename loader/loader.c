@@ -460,6 +460,11 @@ static long load_one(struct mm *mm, struct loader_image *im, uint64_t hint,
 			return why_set(why, whylen, (int)start,
 				       "%s: no room for the image", im->path);
 		bias = (uint64_t)start - in->lo;
+	} else if (mm_release_pinned(mm, in->lo & ~(PAGE - 1),
+				     PAGE_ALIGN(in->hi)) < 0) {
+		return why_set(why, whylen, -ENOMEM,
+			       "%s: its fixed address range holds the vDSO",
+			       im->path);
 	}
 	r = map_image(mm, im, bias, why, whylen);
 	if (r < 0)

@@ -16,13 +16,17 @@ static uint64_t slots_used; /* bit i: region i is taken */
 
 /* instance-owned areas every process sees (vDSO, syscall stubs) */
 static struct vma pinned[16];
+/* for each pinned area: how to give it up for a guest image, or NULL */
+static void (*pinned_release[16])(void);
 static int nr_pinned;
 static bool pinned_scanned;
 
-int mm_add_pinned(uint64_t start, uint64_t end, uint32_t prot, const char *name)
+int mm_add_pinned_release(uint64_t start, uint64_t end, uint32_t prot,
+			  const char *name, void (*release)(void))
 {
 	if (nr_pinned == (int)(sizeof(pinned) / sizeof(*pinned)))
 		return -ENOMEM;
+	pinned_release[nr_pinned] = release;
 	pinned[nr_pinned++] = (struct vma){
 		.start = start,
 		.end = end,
@@ -30,6 +34,39 @@ int mm_add_pinned(uint64_t start, uint64_t end, uint32_t prot, const char *name)
 		.flags = VMA_PINNED | VMA_ANON,
 		.name = name,
 	};
+	return 0;
+}
+
+int mm_add_pinned(uint64_t start, uint64_t end, uint32_t prot, const char *name)
+{
+	return mm_add_pinned_release(start, end, prot, name, NULL);
+}
+
+int mm_release_pinned(struct mm *mm, uint64_t start, uint64_t end)
+{
+	int i = 0;
+
+	while (i < nr_pinned) {
+		struct vma v = pinned[i];
+		void (*release)(void) = pinned_release[i];
+
+		if (v.start >= end || v.end <= start) {
+			i++;
+			continue;
+		}
+		if (!release)
+			return -ENOMEM;
+		/* forget it first: release() may add areas of its own */
+		memmove(&pinned[i], &pinned[i + 1],
+			(size_t)(nr_pinned - i - 1) * sizeof(*pinned));
+		memmove(&pinned_release[i], &pinned_release[i + 1],
+			(size_t)(nr_pinned - i - 1) * sizeof(*pinned_release));
+		nr_pinned--;
+		spin_lock(&mm->lock);
+		vma_remove(&mm->vs, v.start, v.end);
+		spin_unlock(&mm->lock);
+		release();
+	}
 	return 0;
 }
 

@@ -60,6 +60,22 @@ void mm_destroy(struct mm *mm);
 int mm_add_pinned(uint64_t start, uint64_t end, uint32_t prot,
 		  const char *name);
 
+/*
+ * mm_add_pinned_release - the same, for an area the instance can do
+ * without: @release unmaps it (and makes sure it is not mapped again)
+ * when a guest image needs its addresses (see mm_release_pinned).
+ */
+int mm_add_pinned_release(uint64_t start, uint64_t end, uint32_t prot,
+			  const char *name, void (*release)(void));
+
+/*
+ * mm_release_pinned - a fixed-address guest image is about to be mapped at
+ * [@start, @end) in @mm: give up the releasable pinned areas there (they
+ * leave @mm's VMA set and every later mm). Returns 0, or -ENOMEM if an
+ * area that cannot be given up (the vDSO) is in the way.
+ */
+int mm_release_pinned(struct mm *mm, uint64_t start, uint64_t end);
+
 /* enter pinned areas added since @mm was created */
 void mm_pin_into(struct mm *mm);
 

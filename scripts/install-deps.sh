@@ -8,4 +8,4 @@ $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends \
 	build-essential meson ninja-build pkg-config libelf-dev zlib1g-dev \
 	libcriterion-dev musl-tools clang python3 perl tar sed grep \
-	findutils coreutils xz-utils strace golang-go
+	findutils coreutils xz-utils strace golang-go nodejs

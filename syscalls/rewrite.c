@@ -41,6 +41,11 @@ extern char entry_jmp[];
 static bool enabled;
 static bool can_sync; /* host membarrier SYNC_CORE registered: MT-safe */
 static bool failed; /* the slot window was not available */
+/*
+ * A fixed-address guest image took the slot window's addresses (see
+ * release_slots): only the forms that need no slot are used from then on.
+ */
+static bool slots_gone;
 static struct spinlock lock = SPINLOCK_INIT;
 static uint64_t *slots; /* at SLOT_BASE, once mapped */
 static uint8_t *stubs;
@@ -190,11 +195,26 @@ bool rewrite_owns(uint64_t addr, uint64_t len)
 {
 	uint64_t end = addr + len;
 
-	if (!slots)
-		return false;
-	return (addr < SLOT_BASE + SLOT_BYTES && end > SLOT_BASE) ||
-	       (addr < (uint64_t)stubs + NR_SLOTS * STUB_SIZE &&
+	return (slots && addr < SLOT_BASE + SLOT_BYTES && end > SLOT_BASE) ||
+	       (stubs && addr < (uint64_t)stubs + NR_SLOTS * STUB_SIZE &&
 		end > (uint64_t)stubs);
+}
+
+/*
+ * release_slots - a non-PIE image is loaded over the slot window (node is
+ * linked from 0x400000 to past 0x5600000). Its addresses are the guest's:
+ * unmap the window for good. This happens in execve after the old image
+ * is gone, and there is one image per instance whose sites use slots, so
+ * no rewritten site can still jump through a slot.
+ */
+static void release_slots(void)
+{
+	spin_lock(&lock);
+	if (slots)
+		host_munmap((void *)SLOT_BASE, SLOT_BYTES);
+	slots = NULL;
+	slots_gone = true;
+	spin_unlock(&lock);
 }
 
 /* map the slot window and stub area; lock held */
@@ -202,18 +222,24 @@ static bool setup(struct mm *mm)
 {
 	long r;
 
-	if (slots)
+	if (stubs)
 		return true;
 	if (failed)
 		return false;
 	failed = true;
-	r = host_mmap((void *)SLOT_BASE, SLOT_BYTES, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	if (r < 0 || (uint64_t)r != SLOT_BASE) {
-		if (r >= 0)
-			host_munmap((void *)r, SLOT_BYTES);
-		return false;
+	/* a non-PIE guest image may hold the window: then go without it */
+	r = slots_gone ? -EEXIST
+		       : host_mmap((void *)SLOT_BASE, SLOT_BYTES,
+				   PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS |
+					   MAP_FIXED_NOREPLACE,
+				   -1, 0);
+	if (r >= 0 && (uint64_t)r != SLOT_BASE) {
+		host_munmap((void *)r, SLOT_BYTES);
+		r = -EEXIST;
 	}
+	if (r < 0)
+		slots_gone = true;
 	r = host_mmap(NULL, NR_SLOTS * STUB_SIZE, PROT_READ | PROT_EXEC,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (r < 0)
@@ -224,12 +250,15 @@ static bool setup(struct mm *mm)
 	if (mem_fd < 0)
 		goto undo_stubs;
 	/* the guest sees both in its maps and may not unmap them */
-	mm_add_pinned(SLOT_BASE, SLOT_BASE + SLOT_BYTES, PROT_READ,
-		      "[junction-syscall]");
+	if (!slots_gone)
+		mm_add_pinned_release(SLOT_BASE, SLOT_BASE + SLOT_BYTES,
+				      PROT_READ, "[junction-syscall]",
+				      release_slots);
 	mm_add_pinned((uint64_t)stubs, (uint64_t)stubs + NR_SLOTS * STUB_SIZE,
 		      PROT_READ | PROT_EXEC, "[junction-syscall]");
 	mm_pin_into(mm);
-	slots = (uint64_t *)SLOT_BASE;
+	if (!slots_gone)
+		slots = (uint64_t *)SLOT_BASE;
 	failed = false;
 	return true;
 
@@ -237,7 +266,8 @@ undo_stubs:
 	host_munmap(stubs, NR_SLOTS * STUB_SIZE);
 	stubs = NULL;
 undo_slots:
-	host_munmap((void *)SLOT_BASE, SLOT_BYTES);
+	if (!slots_gone)
+		host_munmap((void *)SLOT_BASE, SLOT_BYTES);
 	return false;
 }
 
@@ -781,6 +811,10 @@ int rewrite_site(uint64_t rip, unsigned long nr)
 		inplace = false;
 	if (!setup(t->proc->mm) || nr_used == NR_SLOTS)
 		goto out;
+	if (slots_gone) {
+		r = rewrite_mov_window(t, sc, nr, mt);
+		goto out;
+	}
 	if (!inplace) {
 		/* the window, clipped to the mapping of the syscall */
 		spin_lock(&t->proc->mm->lock);

@@ -18,6 +18,11 @@ PY=/usr/bin/python3
 PYT="$here/python"
 
 case "$name" in
+node-*)
+	if [ ! -x /usr/bin/node ]; then
+		echo "SKIP $name: node is not installed (apt-get install nodejs)"
+		exit 77
+	fi ;;
 go-*)
 	if [ -z "$prog" ] || [ ! -x "$prog" ]; then
 		echo "SKIP $name: no Go program built: go is not installed" \
@@ -99,6 +104,10 @@ cmd() {
 	date) $RUN date -d @1234567890 ; $RUN date -u -d '2020-02-29 12:00' '+%s %A %j' ;;
 	env) env -i A=1 B='two words' PATH=/usr/bin:/bin $RUN /usr/bin/env ;;
 	env-exec) $RUN env -i X=1 /usr/bin/env ;;
+	# node is non-PIE (0x400000-0x5689000), over the rewriter's slot
+	# window: exec'd by env after env's own sites were rewritten
+	node-version) $RUN /usr/bin/env node --version ;;
+	node-script) printf '#!/usr/bin/env node\nconst fs = require("fs");\nconsole.log(fs.readdirSync("src").sort().join(" "), [1, 2, 3].map(x => x * 2));\n' >s.js && chmod +x s.js && $RUN ./s.js ;;
 	grep) $RUN grep -n 'a' src/greek.txt && $RUN grep -rc 'e' src ;;
 	grep-E) $RUN grep -E '^(1|22|333) ' src/numbers.txt ;;
 	sed) $RUN sed -n 's/\(numbers\)/[\1]/p' src/numbers.txt | head -5 ;;
