@@ -163,6 +163,50 @@ static void inherit_fd(struct proc *p, int fd)
 		fdtab_install_at(p->fdt, f, fd, false, 1u << 20);
 }
 
+/*
+ * inherit_fds - every fd junction-run inherited is the guest's, at its
+ * number, as execve would leave it. junction's own host fds are all
+ * close-on-exec, so those without FD_CLOEXEC are the inherited ones (an
+ * inherited close-on-exec fd did not survive the exec of junction-run).
+ */
+static void inherit_fds(struct proc *p)
+{
+	char buf[1024];
+	int dir = (int)host_openat(AT_FDCWD, "/proc/self/fd",
+				   O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	long n;
+
+	if (dir < 0) {
+		for (int i = 0; i < 3; i++)
+			inherit_fd(p, i);
+		return;
+	}
+	while ((n = host_getdents64(dir, buf, sizeof(buf))) > 0) {
+		for (long o = 0; o < n;) {
+			struct dirent64 {
+				uint64_t ino;
+				int64_t off;
+				unsigned short reclen;
+				unsigned char type;
+				char name[];
+			} *d = (void *)(buf + o);
+			long fd = 0;
+			const char *c = d->name;
+
+			o += d->reclen;
+			if (*c < '0' || *c > '9')
+				continue;
+			while (*c >= '0' && *c <= '9')
+				fd = fd * 10 + (*c++ - '0');
+			if (fd == dir || fd >= (1 << 20))
+				continue;
+			if (host_fcntl((int)fd, F_GETFD, 0) == 0)
+				inherit_fd(p, (int)fd);
+		}
+	}
+	host_close(dir);
+}
+
 static int init_creds(struct cred *c)
 {
 	uid_t r, e, s;
@@ -252,8 +296,7 @@ struct proc *proc_create_init(int *err)
 		r = -ENOMEM;
 		goto fail;
 	}
-	for (int i = 0; i < 3; i++)
-		inherit_fd(p, i);
+	inherit_fds(p);
 
 	fd = host_openat(AT_FDCWD, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
 	if (fd < 0) {

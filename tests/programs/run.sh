@@ -106,6 +106,8 @@ cmd() {
 	env-exec) $RUN env -i X=1 /usr/bin/env ;;
 	# node is non-PIE (0x400000-0x5689000), over the rewriter's slot
 	# window: exec'd by env after env's own sites were rewritten
+	# every fd junction-run inherits is the guest's, at its number
+	inherit-fds) $RUN cat /dev/fd/3 3<src/greek.txt && $RUN head -c 40 /proc/self/fd/7 7<src/numbers.txt && $RUN $PY -c 'import os; os.write(9, b"to nine\n"); print(os.read(8, 5))' 8<src/greek.txt 9>nine.txt ;;
 	node-version) $RUN /usr/bin/env node --version ;;
 	node-script) printf '#!/usr/bin/env node\nconst fs = require("fs");\nconsole.log(fs.readdirSync("src").sort().join(" "), [1, 2, 3].map(x => x * 2));\n' >s.js && chmod +x s.js && $RUN ./s.js ;;
 	grep) $RUN grep -n 'a' src/greek.txt && $RUN grep -rc 'e' src ;;
