@@ -332,6 +332,44 @@ static unsigned long ioctl_arg(unsigned long req, unsigned long arg)
 }
 
 /*
+ * hf_ptpeer - TIOCGPTPEER on a pty master: the host opens the slave and
+ * returns a host fd; the guest gets a guest fd for it, from its own table
+ * (the host's number means nothing to the guest). @flags as open(2).
+ */
+static long hf_ptpeer(struct file *f, unsigned long flags)
+{
+	struct proc *p = current_proc();
+	rlim_t lim = p->rlim[RLIMIT_NOFILE].rlim_cur;
+	char path[64];
+	struct file *peer;
+	long hfd, r;
+	int n = 0;
+
+	if (flags & ~(unsigned long)(O_ACCMODE | O_NOCTTY | O_NONBLOCK |
+				     O_CLOEXEC))
+		return -EINVAL;
+	hfd = host_ioctl(f->host_fd, TIOCGPTPEER,
+			 (flags & ~(unsigned long)O_CLOEXEC) | O_CLOEXEC);
+	if (hfd < 0)
+		return hfd;
+	/* the slave's name, for /proc/<pid>/fd: the master's pty number */
+	path[0] = '\0';
+	if (host_ioctl(f->host_fd, TIOCGPTN, (unsigned long)&n) == 0)
+		ksnprintf(path, sizeof(path), "/dev/pts/%d", n);
+	peer = hostfs_wrap((int)hfd, (unsigned)(flags & ~(unsigned long)O_CLOEXEC),
+			   path[0] ? path : NULL);
+	if (!peer) {
+		host_close((int)hfd);
+		return -ENOMEM;
+	}
+	r = fdtab_install(p->fdt, peer, 0, flags & O_CLOEXEC,
+			  lim > (1u << 20) ? (1u << 20) : (unsigned)lim);
+	if (r < 0)
+		file_put(peer);
+	return r;
+}
+
+/*
  * Only ioctls whose argument layout we know go to the host; anything else
  * is ENOTTY (Linux's answer for an ioctl the file does not support).
  */
@@ -353,7 +391,6 @@ static long hf_ioctl(struct file *f, unsigned long req, unsigned long arg)
 	case TIOCGPTN:
 	case TIOCSPTLCK:
 	case TIOCGPTLCK:
-	case TIOCGPTPEER:
 	case TIOCEXCL:
 	case TIOCNXCL:
 	case TIOCGEXCL:
@@ -364,6 +401,8 @@ static long hf_ioctl(struct file *f, unsigned long req, unsigned long arg)
 	case FIONBIO:
 		/* the host reads and writes the guest's argument directly */
 		return host_ioctl(f->host_fd, req, ioctl_arg(req, arg));
+	case TIOCGPTPEER:
+		return hf_ptpeer(f, arg);
 	case TIOCGPGRP:
 	case TIOCSPGRP:
 	case TIOCGSID: {

@@ -106,6 +106,16 @@ cmd() {
 	env-exec) $RUN env -i X=1 /usr/bin/env ;;
 	# node is non-PIE (0x400000-0x5689000), over the rewriter's slot
 	# window: exec'd by env after env's own sites were rewritten
+	# openpty: glibc's TIOCGPTPEER returns a new fd, which is a guest fd
+	python-openpty) $RUN $PY -c 'import os
+m, s = os.openpty()
+os.write(m, b"hi\n")
+print(os.read(s, 10), os.ttyname(s).startswith("/dev/pts/"), os.isatty(s), s > m)
+os.write(s, b"back\n")
+got = b""
+while b"back" not in got:
+    got += os.read(m, 20)
+print(got)' ;;
 	# every fd junction-run inherits is the guest's, at its number
 	inherit-fds) $RUN cat /dev/fd/3 3<src/greek.txt && $RUN head -c 40 /proc/self/fd/7 7<src/numbers.txt && $RUN $PY -c 'import os; os.write(9, b"to nine\n"); print(os.read(8, 5))' 8<src/greek.txt 9>nine.txt ;;
 	node-version) $RUN /usr/bin/env node --version ;;
